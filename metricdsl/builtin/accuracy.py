@@ -1,0 +1,3 @@
+"""accuracy metrics."""
+
+__all__: list[str] = []

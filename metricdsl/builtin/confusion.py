@@ -1,0 +1,3 @@
+"""confusion metrics."""
+
+__all__: list[str] = []

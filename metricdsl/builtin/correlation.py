@@ -1,0 +1,3 @@
+"""correlation metrics."""
+
+__all__: list[str] = []

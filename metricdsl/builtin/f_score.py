@@ -1,0 +1,3 @@
+"""f_score metrics."""
+
+__all__: list[str] = []

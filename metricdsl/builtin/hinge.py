@@ -1,0 +1,3 @@
+"""hinge metrics."""
+
+__all__: list[str] = []

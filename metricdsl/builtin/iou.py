@@ -1,0 +1,3 @@
+"""iou metrics."""
+
+__all__: list[str] = []

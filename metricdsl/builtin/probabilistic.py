@@ -1,0 +1,3 @@
+"""probabilistic metrics."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""reduction metrics."""
+
+__all__: list[str] = []

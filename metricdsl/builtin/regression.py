@@ -1,0 +1,3 @@
+"""regression metrics."""
+
+__all__: list[str] = []
