@@ -1,0 +1,16 @@
+"""metricdsl: Keras-3-compatible machine-learning metrics on JAX, declared with ``Metric()``."""
+
+from . import config, ops
+from .builtin import *  # noqa: F401,F403
+from .builtin import metric_mean, metric_mean_wrapper, metric_sum
+from .base import MetricEagerWarning
+from .factory import Metric, MetricDefinitionError, custom_metric
+from .scope import active_property, mark_active
+from .variables import Variable
+
+__all__ = [
+    "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
+    "config", "custom_metric", "mark_active", "metric_mean", "metric_mean_wrapper",
+    "metric_sum", "ops",
+]
+__version__ = "0.1.0"

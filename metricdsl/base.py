@@ -1,0 +1,711 @@
+"""The root metric behaviour: Keras 3's Metric API over a stateless, jit-first core.
+
+The stateless functions are the source of truth. ``stateless_update_state``
+runs the metric's ``update_state`` in a scope where every variable holds the
+given (possibly traced) value and ``assign`` only rebinds; the new values are
+collected and the old ones restored. The stateful ``update_state`` /
+``result`` run that under a ``jax.jit`` compiled once per (class, static
+configuration, input signature) and write the new values back only on
+success, so an update that raises leaves the state unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import io
+import json
+import re
+import sys
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import ops
+from .scope import privates_of
+from .variables import Variable
+
+__all__ = ["MetricBase", "MetricEagerWarning", "to_snake_case"]
+
+_TRACER_ERRORS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerArrayConversionError,
+)
+_ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
+
+
+class MetricEagerWarning(UserWarning):
+    """A metric's ``update_state``/``result`` cannot be compiled and now runs eagerly."""
+
+
+class _SideEffect(Exception):
+    """A traced method changed Python state (attributes, private values, stdout)."""
+
+
+class _Depth:
+    """How many stateless scopes are active (entry points call raw methods inside one)."""
+
+    value = 0
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's snake-casing: ``"AUC"`` → ``"auc"``, ``"MeanIoU"`` → ``"mean_io_u"``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_NAME_COUNTS: dict[str, int] = {}
+
+
+def auto_name(classname: str) -> str:
+    """A fresh snake-case name: ``auc``, then ``auc_1``, ``auc_2``, ..."""
+    base = to_snake_case(classname)
+    count = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+class _Static:
+    """A non-array call argument (str, bool, callable) made part of the jit signature."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is _Static and type(other.value) is type(self.value) \
+            and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value))
+
+
+jax.tree_util.register_pytree_node(_Static, lambda s: ((), s.value), lambda v, _: _Static(v))
+
+
+def _prepare(x: Any, metric: Any) -> Any:
+    """Make one call argument jit-ready: arrays pass, lists become numpy, str/bool static."""
+    if isinstance(x, jax.Array):
+        if isinstance(x, jax.core.Tracer):
+            raise TypeError(
+                f"{type(metric).__name__}.update_state was called with a traced value (inside "
+                "jax.jit, vmap or scan). Stateful methods would leak tracers into the metric; "
+                "use `state = m.stateless_update_state(state, ...)` and "
+                "`m.stateless_result(state)` inside transformed functions.")
+        return x
+    if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
+            and not isinstance(x, bool):
+        return x
+    if getattr(x, "__metricdsl_variable__", False):
+        return x.value
+    if isinstance(x, (list, tuple)):
+        try:
+            array = np.asarray(ops.unwrap(x))
+        except ValueError:  # ragged: a structure of arrays
+            array = None
+        if array is not None and array.dtype != object and array.size:
+            return array
+        return type(x)(_prepare(e, metric) for e in x)
+    if isinstance(x, dict):
+        return {k: _prepare(v, metric) for k, v in x.items()}
+    if isinstance(x, (bool, str)) or callable(x):
+        return _Static(x)
+    return x
+
+
+def _unprepare(x: Any) -> Any:
+    return jax.tree_util.tree_map(lambda v: v.value if isinstance(v, _Static) else v, x,
+                                  is_leaf=lambda v: isinstance(v, _Static))
+
+
+def _materialize(out: Any) -> Any:
+    """Replace Variables in a result by their values (a result may be a Variable or dict)."""
+    return jax.tree_util.tree_map(
+        lambda v: v.value if getattr(v, "__metricdsl_variable__", False) else jnp.asarray(v), out,
+        is_leaf=lambda v: getattr(v, "__metricdsl_variable__", False))
+
+
+class _Ident:
+    """Identity-compared, identity-hashed wrapper for unhashable configuration values."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is _Ident and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable fingerprint of one configuration value (decides compiled-code sharing)."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes, complex)):
+        return (type(value), value)
+    if isinstance(value, Variable):
+        return ("variable", value.shape, value.dtype)
+    if isinstance(value, MetricBase):
+        return ("metric", type(value))
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (np.ndarray, np.generic)) or (
+            isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)):
+        array = np.asarray(value)
+        if array.size <= 4096:
+            return ("array", array.shape, array.dtype.str, array.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return _Ident(value)
+    return value
+
+
+_CACHE: dict[tuple, Any] = {}
+
+
+class _Compiled:
+    """One jitted stateless function shared by all instances with the same static key."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.current: Any = None
+        self.jitted = jax.jit(self._traced)
+
+    def _traced(self, state, payload):
+        metric = self.current
+        with _TraceGuard(metric):
+            if self.kind == "update":
+                args, kwargs = _unprepare(payload)
+                return tuple(metric._md_in_scope(
+                    state, lambda: metric.update_state(*args, **kwargs))[1])
+            return metric._md_in_scope(state, metric.result)[0]
+
+    def __call__(self, metric, state, payload):
+        self.current = metric
+        try:
+            return self.jitted(state, payload)
+        finally:
+            self.current = None
+
+
+def _python_state(metric: MetricBase) -> list:
+    """Every piece of Python state a traced method could change, for detection and undo."""
+    objs = [metric, *metric._md_all_metrics()]
+    snap = []
+    for obj in objs:
+        snap.append((obj, dict(obj.__dict__)))
+        for private in privates_of(obj):
+            snap.append((private, copy.deepcopy(private._md_state())))
+    return snap
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (np.ndarray, jax.Array)):
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except Exception:  # a tracer: compare identity only
+            return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+class _TraceGuard:
+    """While tracing: capture stdout and detect (then undo) Python side effects."""
+
+    def __init__(self, metric: MetricBase) -> None:
+        self.metric = metric
+
+    def __enter__(self):
+        self.before = _python_state(self.metric)
+        self.stdout, sys.stdout = sys.stdout, io.StringIO()
+        return self
+
+    def _restore(self) -> None:
+        for obj, saved in self.before:
+            if isinstance(obj, MetricBase):
+                obj.__dict__.clear()
+                obj.__dict__.update(saved)
+            else:
+                for key in list(obj._md_state()):
+                    delattr(obj, key)
+                for key, value in saved.items():
+                    object.__setattr__(obj, key, value)
+
+    def __exit__(self, exc_type, exc, tb):
+        printed = sys.stdout.getvalue()
+        sys.stdout = self.stdout
+        after = _python_state(self.metric)
+        changed = printed or any(
+            not _same({k: v for k, v in b.items() if not k.startswith("_md_")},
+                      {k: v for k, v in a.items() if not k.startswith("_md_")})
+            for (_, b), (_, a) in zip(self.before, after)) or len(after) != len(self.before)
+        if exc_type is not None or changed:
+            self._restore()
+        if exc_type is None and changed:
+            raise _SideEffect()
+        return False
+
+
+class MetricBase:
+    """Keras 3's ``Metric`` API; `metricdsl.Metric` is this class plus the factory."""
+
+    built = True
+    run_eagerly = False
+
+    def __init__(self, dtype: Any = None, name: str | None = None) -> None:
+        """Set the name (default: snake-cased class name, uniquified) and dtype (default floatx)."""
+        object.__setattr__(self, "_variables", [])
+        object.__setattr__(self, "_metrics", [])
+        self._dtype = ops.standardize_dtype(dtype)
+        self.name = name or auto_name(type(self).__name__)
+
+    # -- subclass set-up -------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        if "__init__" in own and not getattr(own["__init__"], "_md_entry", False):
+            cls.__init__ = _init_entry(own["__init__"])
+        if "__init__" in own:
+            cls.initialize = cls.__dict__["__init__"]
+        for name in _ENTRY_POINTS:
+            fn = own.get(name)
+            if callable(fn) and not getattr(fn, "_md_entry", False):
+                setattr(cls, name, _ENTRY_FACTORIES[name](fn))
+
+    # -- attributes and tracking -----------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name.startswith("_md_"):
+            return
+        self.__dict__.pop("_md_fp", None)
+        if "_metrics" not in self.__dict__:
+            return
+        for item in _walk(value):
+            if isinstance(item, MetricBase) and item is not self \
+                    and not any(item is m for m in self._metrics):
+                self._metrics.append(item)
+                _bump()
+            elif isinstance(item, Variable) and not any(item is v for v in self._variables):
+                self._variables.append(item)
+                _bump()
+
+    def _check_super_called(self) -> None:
+        if "_variables" not in self.__dict__:
+            raise RuntimeError(
+                "You forgot to call `super().__init__()` in the `__init__()` method. Go add it! "
+                f"(metric class {type(self).__name__}: call super.initialize(name=name, ...) "
+                "first in initialize)")
+
+    @property
+    def dtype(self) -> str:
+        """The compute dtype string (read-only)."""
+        return self._dtype
+
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     aggregation: str = "sum", name: str | None = None) -> Variable:
+        """Create a state variable (``dtype=None`` means floatx, as in Keras)."""
+        self._check_super_called()
+        variable = Variable(shape, initializer, dtype, name=name, aggregation=aggregation)
+        self._variables.append(variable)
+        _bump()
+        return variable
+
+    def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None,
+                   name: str | None = None) -> Variable:
+        """Keras's older spelling of `add_variable` (``initializer=None`` means zeros)."""
+        return self.add_variable(shape, "zeros" if initializer is None else initializer,
+                                 dtype=dtype, name=name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Own variables in creation order, then each tracked sub-metric's, recursively."""
+        cached = self.__dict__.get("_md_vars")
+        if cached is not None and cached[0] == _VERSION[0]:
+            return list(cached[1])
+        self._check_super_called()
+        out = list(self._variables)
+        for metric in self._metrics:
+            out.extend(metric.variables)
+        object.__setattr__(self, "_md_vars", (_VERSION[0], tuple(out)))
+        return out
+
+    def _md_all_metrics(self) -> list[MetricBase]:
+        out = []
+        for metric in self.__dict__.get("_metrics", ()):
+            out.append(metric)
+            out.extend(metric._md_all_metrics())
+        return out
+
+    # -- user-overridable state methods (raw forms; entries wrap them) ---------------------
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Accumulate statistics from a batch. Defined by each metric."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define update_state(); give Metric() an "
+            "update_state function or inherit from a metric that has one.")
+
+    def result(self) -> Any:
+        """The metric value from the current state (a scalar, an array or a dict)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define result(); give Metric() a result function.")
+
+    def reset_state(self) -> None:
+        """Restore every variable (nested metrics' too) to its initial value."""
+        if type(self).reset_states is not MetricBase.reset_states:
+            return self.reset_states()
+        for variable in self.variables:
+            variable.assign(variable.initial_value())
+        return None
+
+    def reset_states(self) -> None:
+        """The tf.keras-era spelling of `reset_state` (a class may override either)."""
+        return self.reset_state()
+
+    def build(self, y_true: Any = None, y_pred: Any = None) -> None:
+        """Create shape-dependent variables (lazily built metrics override this)."""
+        self.built = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Update with a batch, then return the result."""
+        self._check_super_called()
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    # -- the stateless core ----------------------------------------------------------------
+    def _md_in_scope(self, values, fn):
+        """Run ``fn`` with variables set to ``values``; return ``(output, new values)``."""
+        variables = self.variables
+        if len(values) != len(variables):
+            raise ValueError(
+                "Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                f"{type(self).__name__}().variables. Received list with length {len(values)}, "
+                f"but expected {len(variables)} variables.")
+        saved = [v._value for v in variables]
+        _Depth.value += 1
+        try:
+            for variable, value in zip(variables, values):
+                variable._value = variable.coerce(value)
+            out = _materialize(fn())
+            after = self.variables
+            return out, [v._value for v in after]
+        finally:
+            for variable, value in zip(variables, saved):
+                variable._value = value
+            for variable in self.variables[len(variables):]:
+                variable._value = variable.initial_value()
+            _Depth.value -= 1
+
+    def _md_require_built(self) -> None:
+        if not self.built:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} creates its variables from the first batch's "
+                "shapes; call `m.build(y_true, y_pred)` (arrays or jax.ShapeDtypeStruct) before "
+                "using the stateless API.")
+
+    def stateless_update_state(self, metric_variables, *args: Any, **kwargs: Any) -> list:
+        """Pure update: new variable values (in `variables` order) after one batch."""
+        self._md_require_built()
+        return self._md_in_scope(metric_variables, lambda: self.update_state(*args, **kwargs))[1]
+
+    def stateless_result(self, metric_variables) -> Any:
+        """Pure result computed from the given variable values."""
+        self._md_require_built()
+        return self._md_in_scope(metric_variables, self.result)[0]
+
+    def stateless_reset_state(self) -> list:
+        """The initial variable values, in `variables` order."""
+        return self._md_in_scope([v._value for v in self.variables], self.reset_state)[1]
+
+    # -- compiled stateful path ------------------------------------------------------------
+    def _md_key(self) -> tuple:
+        fp = self.__dict__.get("_md_fp")
+        if fp is None:
+            fp = tuple((k, _freeze(v)) for k, v in self.__dict__.items()
+                       if not k.startswith("_md_") and k not in ("name", "_variables", "_metrics"))
+            object.__setattr__(self, "_md_fp", fp)
+        subs = self.__dict__.get("_metrics")
+        return (type(self), fp, tuple(m._md_key() for m in subs)) if subs else (type(self), fp)
+
+    def _md_eager(self) -> bool:
+        return self.run_eagerly or type(self).__dict__.get("_md_eager_detected", False)
+
+    def _md_go_eager(self, reason: str) -> None:
+        type.__setattr__(type(self), "_md_eager_detected", True)
+        warnings.warn(
+            f"Metric class {type(self).__name__}: {reason}; it cannot be compiled with jax.jit and "
+            "runs eagerly from now on (slower). Keep Python state changes and value-dependent "
+            "Python branches out of update_state/result, or set m.run_eagerly = True.",
+            MetricEagerWarning, stacklevel=4)
+
+    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
+        if not self._md_eager():
+            key = (kind, self._md_key())
+            compiled = _CACHE.get(key)
+            if compiled is None:
+                compiled = _CACHE[key] = _Compiled(kind)
+            try:
+                return compiled(self, state, payload)
+            except _SideEffect:
+                self._md_go_eager(f"{kind} changes Python state (attributes, private or prints)")
+            except _TRACER_ERRORS as err:
+                self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
+        return eager()
+
+    def _md_update_entry(self, args, kwargs) -> None:
+        self._check_super_called()
+        if not self.built:
+            self._md_build_from(args, kwargs)
+        variables = self.variables
+        state = tuple(v._value for v in variables)
+        payload = (tuple(_prepare(a, self) for a in args),
+                   {k: _prepare(v, self) for k, v in kwargs.items()})
+        new = self._md_compiled_call(
+            "update", state, payload,
+            lambda: self._md_in_scope(state, lambda: _RAW["update_state"](self, *args, **kwargs))[1])
+        variables = self.variables if len(new) != len(variables) else variables
+        for variable, value in zip(variables, new):
+            variable._value = value
+
+    def _md_build_from(self, args, kwargs) -> None:
+        y_true = kwargs.get("y_true", args[0] if args else None)
+        y_pred = kwargs.get("y_pred", args[1] if len(args) > 1 else None)
+        specs = [None if a is None else jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(
+            ops.unwrap(a) if not isinstance(a, (list, tuple)) else np.asarray(a)))
+            for a in (y_true, y_pred)]
+        self.build(*specs)
+        object.__setattr__(self, "_md_build_specs",
+                           [None if s is None else (s.shape, s.dtype.name) for s in specs])
+
+    def _md_result_entry(self) -> Any:
+        self._check_super_called()
+        self._md_require_built()
+        state = tuple(v._value for v in self.variables)
+        return self._md_compiled_call(
+            "result", state, None, lambda: self._md_in_scope(state, lambda: _RAW["result"](self))[0])
+
+    def _md_reset_entry(self) -> None:
+        self._check_super_called()
+        variables = self.variables
+        new = self._md_in_scope([v._value for v in variables],
+                                lambda: _RAW["reset_state"](self))[1]
+        for variable, value in zip(self.variables, new):
+            variable._value = value
+
+    # -- merging ---------------------------------------------------------------------------
+    def merge_state(self, metrics) -> None:
+        """Combine other instances' states into this one, per variable ``aggregation``.
+
+        ``"sum"`` adds, ``"max"``/``"min"`` take the extreme, ``"mean"`` averages,
+        ``"only_first_replica"`` keeps this one's. Merging the states of shards
+        equals one pass over all the data for additive metrics.
+
+        Raises:
+            ValueError: if a metric has a different class or variable layout, or a
+                variable with ``aggregation="none"``.
+        """
+        metrics = [metrics] if isinstance(metrics, MetricBase) else list(metrics)
+        mine = self.variables
+        for other in metrics:
+            if type(other) is not type(self) or len(other.variables) != len(mine):
+                raise ValueError(
+                    f"{type(self).__name__}.merge_state: cannot merge {other!r}; expected "
+                    f"{type(self).__name__} instances with {len(mine)} variables.")
+        for i, variable in enumerate(mine):
+            values = [variable.value] + [m.variables[i].value for m in metrics]
+            variable.assign(merge_values(variable, values, self))
+
+    # -- config, repr, pickling ------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """``name``, ``dtype`` and the (JSON-able) arguments bound to ``initialize``."""
+        config = {"name": self.name, "dtype": self.dtype}
+        for key, value in self.__dict__.get("_md_init_args", {}).items():
+            if key in ("name", "dtype"):
+                continue
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                continue
+            config[key] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]):
+        """Rebuild an instance: ``cls(**config)``."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.__dict__.get('name', '?')}>"
+
+    def __reduce__(self):
+        module, attribute = _locate(type(self))
+        state = [np.asarray(v.value) for v in self.variables]
+        return (_restore, (module, attribute, self.get_config(), state,
+                           self.__dict__.get("_md_build_specs")))
+
+    def __deepcopy__(self, memo):
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            if key not in ("_md_vars",):
+                object.__setattr__(new, key, copy.deepcopy(value, memo))
+        return new
+
+
+_VERSION = [0]
+
+
+def _bump() -> None:
+    _VERSION[0] += 1
+
+
+def _walk(value: Any):
+    if isinstance(value, (MetricBase, Variable)):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+
+
+def merge_values(variable: Variable, values: list, metric: Any) -> jax.Array:
+    """Reduce one variable's values from several shards by its ``aggregation``."""
+    stacked = jnp.stack([jnp.asarray(v) for v in values])
+    rule = variable.aggregation
+    if rule == "sum":
+        return jnp.sum(stacked, axis=0)
+    if rule == "max":
+        return jnp.max(stacked, axis=0)
+    if rule == "min":
+        return jnp.min(stacked, axis=0)
+    if rule == "mean":
+        return jnp.mean(stacked, axis=0)
+    if rule == "only_first_replica":
+        return stacked[0]
+    raise ValueError(
+        f"{type(metric).__name__}: variable {variable.name!r} has aggregation='none'; define a "
+        "merge_state member for this metric.")
+
+
+def _locate(cls: type) -> tuple[str, str]:
+    module = sys.modules.get(cls.__module__)
+    for attribute, value in vars(module or object()).items():
+        if value is cls:
+            return cls.__module__, attribute
+    raise TypeError(
+        f"Cannot pickle {cls.__name__}: the class is not reachable as a module-level name in "
+        f"{cls.__module__!r}. Define it at module level (e.g. metric_x = Metric({cls.__name__!r}, "
+        "...)) to pickle its instances.")
+
+
+def _restore(module: str, attribute: str, config: dict, state: list, build_specs) -> Any:
+    cls = getattr(importlib.import_module(module), attribute)
+    metric = cls.from_config(config)
+    if build_specs is not None and not metric.built:
+        metric.build(*[None if s is None else jax.ShapeDtypeStruct(*s) for s in build_specs])
+        object.__setattr__(metric, "_md_build_specs", build_specs)
+    for variable, value in zip(metric.variables, state):
+        variable.assign(value)
+    return metric
+
+
+# -- entry wrappers: top level runs compiled stateless code; inside a scope, the raw method --
+def _init_entry(fn):
+    signature = inspect.signature(fn)
+
+    def __init__(self, *args, **kwargs):
+        if "_md_init_args" not in self.__dict__:
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+            except TypeError as err:
+                raise TypeError(f"{type(self).__name__}(): {err}") from None
+            bound.apply_defaults()
+            recorded = {}
+            for key, param in signature.parameters.items():
+                if key in bound.arguments and key != next(iter(signature.parameters)):
+                    if param.kind is param.VAR_KEYWORD:
+                        recorded.update(bound.arguments[key])
+                    elif param.kind is not param.VAR_POSITIONAL:
+                        recorded[key] = bound.arguments[key]
+            object.__setattr__(self, "_md_init_args", recorded)
+        fn(self, *args, **kwargs)
+
+    return _entry_like(__init__, fn)
+
+
+def _entry_like(entry, fn):
+    entry.__name__ = getattr(fn, "__name__", entry.__name__)
+    entry.__qualname__ = getattr(fn, "__qualname__", entry.__qualname__)
+    entry.__doc__ = fn.__doc__
+    entry.__signature__ = inspect.signature(fn)
+    entry._md_entry = True
+    entry._md_raw = fn
+    return entry
+
+
+def _update_entry(fn):
+    def update_state(self, *args, **kwargs):
+        if _Depth.value:
+            return fn(self, *args, **kwargs)
+        return self._md_update_entry(args, kwargs)
+
+    return _entry_like(update_state, fn)
+
+
+def _result_entry(fn):
+    def result(self):
+        if _Depth.value:
+            return fn(self)
+        return self._md_result_entry()
+
+    return _entry_like(result, fn)
+
+
+def _reset_entry(fn):
+    def reset(self):
+        if _Depth.value:
+            return fn(self)
+        return self._md_reset_entry()
+
+    return _entry_like(reset, fn)
+
+
+_ENTRY_FACTORIES = {"update_state": _update_entry, "result": _result_entry,
+                    "reset_state": _reset_entry, "reset_states": _reset_entry}
+# The raw (in-scope) calls dispatch through the class, so overrides apply.
+_RAW = {
+    "update_state": lambda m, *a, **k: _in_scope_call(m, "update_state", *a, **k),
+    "result": lambda m: _in_scope_call(m, "result"),
+    "reset_state": lambda m: _in_scope_call(m, "reset_state"),
+}
+
+
+def _in_scope_call(metric, name, *args, **kwargs):
+    return getattr(metric, name)(*args, **kwargs)
+
+
+for _name in _ENTRY_POINTS:
+    setattr(MetricBase, _name, _ENTRY_FACTORIES[_name](MetricBase.__dict__[_name]))
+MetricBase.initialize = MetricBase.__init__

@@ -1,0 +1,11 @@
+"""The builtin metrics, one module per family, each defined with `Metric()`."""
+
+from .accuracy import *  # noqa: F401,F403
+from .confusion import *  # noqa: F401,F403
+from .correlation import *  # noqa: F401,F403
+from .f_score import *  # noqa: F401,F403
+from .hinge import *  # noqa: F401,F403
+from .iou import *  # noqa: F401,F403
+from .probabilistic import *  # noqa: F401,F403
+from .reduction import metric_mean, metric_mean_wrapper, metric_sum  # noqa: F401
+from .regression import *  # noqa: F401,F403
