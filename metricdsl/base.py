@@ -482,7 +482,8 @@ class MetricBase:
                    {k: _prepare(v, self) for k, v in kwargs.items()})
         new = self._md_compiled_call(
             "update", state, payload,
-            lambda: self._md_in_scope(state, lambda: _RAW["update_state"](self, *args, **kwargs))[1])
+            lambda: self._md_in_scope(state, lambda: _RAW["update_state"](self, *_unprepare(
+                payload[0]), **_unprepare(payload[1])))[1])
         variables = self.variables if len(new) != len(variables) else variables
         for variable, value in zip(variables, new):
             variable._value = value

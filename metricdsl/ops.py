@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import functools
 from typing import Any
 
@@ -74,21 +75,30 @@ def unwrap(x: Any) -> Any:
     return x
 
 
-def _lift(fn):
-    """Wrap a ``jnp`` function so that its arguments may be Variables."""
+def _data(x: Any) -> Any:
+    """Unwrap a data argument; a (nested) list of numbers becomes an array, as in keras.ops."""
+    x = unwrap(x)
+    if type(x) in (list, tuple) and not builtins.any(isinstance(e, jax.Array) for e in x):
+        return jnp.asarray(x)
+    return x
+
+
+def _lift(fn, data_args=1):
+    """Wrap a ``jnp`` function so its arguments may be Variables and its data args lists."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        return fn(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
+        args = [_data(a) if i < data_args else unwrap(a) for i, a in enumerate(args)]
+        return fn(*args, **{k: unwrap(v) for k, v in kwargs.items()})
 
-    wrapper.__doc__ = f"``jax.numpy.{fn.__name__}`` accepting metricdsl Variables."
+    wrapper.__doc__ = f"``jax.numpy.{fn.__name__}`` accepting metricdsl Variables and lists."
     return wrapper
 
 
 # Element-wise and reductions: thin lifts of jax.numpy (same names as keras.ops).
 abs = _lift(jnp.abs)  # noqa: A001
 absolute = _lift(jnp.abs)
-add = _lift(jnp.add)
+add = _lift(jnp.add, 2)
 all = _lift(jnp.all)  # noqa: A001
 any = _lift(jnp.any)  # noqa: A001
 arange = _lift(jnp.arange)
@@ -102,42 +112,42 @@ cos = _lift(jnp.cos)
 cumsum = _lift(jnp.cumsum)
 diag = _lift(jnp.diag)
 diagonal = _lift(jnp.diagonal)
-divide = _lift(jnp.divide)
-dot = _lift(jnp.dot)
-equal = _lift(jnp.equal)
+divide = _lift(jnp.divide, 2)
+dot = _lift(jnp.dot, 2)
+equal = _lift(jnp.equal, 2)
 exp = _lift(jnp.exp)
 expand_dims = _lift(jnp.expand_dims)
 flip = _lift(jnp.flip)
 floor = _lift(jnp.floor)
-greater = _lift(jnp.greater)
-greater_equal = _lift(jnp.greater_equal)
+greater = _lift(jnp.greater, 2)
+greater_equal = _lift(jnp.greater_equal, 2)
 isfinite = _lift(jnp.isfinite)
 isinf = _lift(jnp.isinf)
 isnan = _lift(jnp.isnan)
-less = _lift(jnp.less)
-less_equal = _lift(jnp.less_equal)
+less = _lift(jnp.less, 2)
+less_equal = _lift(jnp.less_equal, 2)
 log = _lift(jnp.log)
 log1p = _lift(jnp.log1p)
-logical_and = _lift(jnp.logical_and)
+logical_and = _lift(jnp.logical_and, 2)
 logical_not = _lift(jnp.logical_not)
-logical_or = _lift(jnp.logical_or)
-logical_xor = _lift(jnp.logical_xor)
-matmul = _lift(jnp.matmul)
+logical_or = _lift(jnp.logical_or, 2)
+logical_xor = _lift(jnp.logical_xor, 2)
+matmul = _lift(jnp.matmul, 2)
 max = _lift(jnp.max)  # noqa: A001
-maximum = _lift(jnp.maximum)
+maximum = _lift(jnp.maximum, 2)
 mean = _lift(jnp.mean)
 min = _lift(jnp.min)  # noqa: A001
-minimum = _lift(jnp.minimum)
-multiply = _lift(jnp.multiply)
+minimum = _lift(jnp.minimum, 2)
+multiply = _lift(jnp.multiply, 2)
 negative = _lift(jnp.negative)
-not_equal = _lift(jnp.not_equal)
-power = _lift(jnp.power)
+not_equal = _lift(jnp.not_equal, 2)
+power = _lift(jnp.power, 2)
 prod = _lift(jnp.prod)
 ravel = _lift(jnp.ravel)
 reshape = _lift(jnp.reshape)
 round = _lift(jnp.round)  # noqa: A001
 rsqrt = _lift(lax.rsqrt)
-searchsorted = _lift(jnp.searchsorted)
+searchsorted = _lift(jnp.searchsorted, 2)
 sign = _lift(jnp.sign)
 sin = _lift(jnp.sin)
 sort = _lift(jnp.sort)
@@ -146,7 +156,7 @@ square = _lift(jnp.square)
 squeeze = _lift(jnp.squeeze)
 stack = _lift(jnp.stack)
 std = _lift(jnp.std)
-subtract = _lift(jnp.subtract)
+subtract = _lift(jnp.subtract, 2)
 sum = _lift(jnp.sum)  # noqa: A001
 take = _lift(jnp.take)
 take_along_axis = _lift(jnp.take_along_axis)
@@ -156,7 +166,7 @@ transpose = _lift(jnp.transpose)
 tril = _lift(jnp.tril)
 triu = _lift(jnp.triu)
 var = _lift(jnp.var)
-where = _lift(jnp.where)
+where = _lift(jnp.where, 3)
 zeros_like = _lift(jnp.zeros_like)
 ones_like = _lift(jnp.ones_like)
 full_like = _lift(jnp.full_like)

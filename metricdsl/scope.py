@@ -217,8 +217,8 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
 def active_property(fn: types.FunctionType) -> types.FunctionType:
     """Mark ``fn`` to become a property: ``fn()`` is the getter, ``fn(value)`` the setter.
 
-    A function with a single ``value`` parameter gets both; ``value`` is
-    omitted when reading (no default needed, unlike R's ``mark_active``).
+    A function with a ``value`` parameter (give it a default, e.g. ``None``)
+    gets both; ``value`` is omitted when reading.
     """
     fn.__metricdsl_active__ = True
     return fn
