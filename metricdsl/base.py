@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import ops
-from .scope import privates_of
+from .scope import private_table, privates_of
 from .variables import Variable
 
 __all__ = ["MetricBase", "MetricEagerWarning", "to_snake_case"]
@@ -239,10 +239,16 @@ class _TraceGuard:
 
     def __enter__(self):
         self.before = _python_state(self.metric)
+        self.tables = {id(m): dict(private_table(m)) for m in
+                       [self.metric, *self.metric._md_all_metrics()]}
         self.stdout, sys.stdout = sys.stdout, io.StringIO()
         return self
 
     def _restore(self) -> None:
+        for metric in [self.metric, *self.metric._md_all_metrics()]:
+            table = private_table(metric)
+            for key in [k for k in table if k not in self.tables.get(id(metric), {})]:
+                del table[key]  # privates first created while tracing start afresh
         for obj, saved in self.before:
             if isinstance(obj, MetricBase):
                 obj.__dict__.clear()

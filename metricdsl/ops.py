@@ -75,7 +75,7 @@ def unwrap(x: Any) -> Any:
     return x
 
 
-def _data(x: Any) -> Any:
+def array_arg(x: Any) -> Any:
     """Unwrap a data argument; a (nested) list of numbers becomes an array, as in keras.ops."""
     x = unwrap(x)
     if type(x) in (list, tuple) and not builtins.any(isinstance(e, jax.Array) for e in x):
@@ -88,7 +88,7 @@ def _lift(fn, data_args=1):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        args = [_data(a) if i < data_args else unwrap(a) for i, a in enumerate(args)]
+        args = [array_arg(a) if i < data_args else unwrap(a) for i, a in enumerate(args)]
         return fn(*args, **{k: unwrap(v) for k, v in kwargs.items()})
 
     wrapper.__doc__ = f"``jax.numpy.{fn.__name__}`` accepting metricdsl Variables and lists."

@@ -109,6 +109,11 @@ def get_private(definition: Definition, owner: Any) -> Private:
     return private
 
 
+def private_table(owner: Any) -> dict[int, Private]:
+    """The (definition id → private namespace) table of ``owner`` (empty if none yet)."""
+    return _PRIVATE.get(id(owner), {})
+
+
 def privates_of(owner: Any) -> list[Private]:
     """Every private namespace created so far for ``owner``."""
     return list(_PRIVATE.get(id(owner), {}).values())

@@ -96,11 +96,11 @@ class Variable:
 
     def assign_add(self, value: Any) -> None:
         """``self.assign(self + value)``."""
-        self.assign(self._value + ops.unwrap(value))
+        self.assign(self._value + ops.array_arg(value))
 
     def assign_sub(self, value: Any) -> None:
         """``self.assign(self - value)``."""
-        self.assign(self._value - ops.unwrap(value))
+        self.assign(self._value - ops.array_arg(value))
 
     def numpy(self) -> np.ndarray:
         """The value as a numpy array."""
@@ -161,7 +161,7 @@ class Variable:
 
 def _binary(op_name: str):
     def method(self, other):
-        return getattr(self._value, op_name)(ops.unwrap(other))
+        return getattr(self._value, op_name)(ops.array_arg(other))
 
     method.__name__ = op_name
     return method
