@@ -1,3 +1,541 @@
-"""probabilistic metrics."""
+"""Probabilistic metrics: cross-entropies, KL divergence, Poisson (Keras 3 ``probabilistic_metrics``).
 
-__all__: list[str] = []
+The per-sample kernels follow Keras's loss functions (``keras.losses``)
+exactly: probabilities are clipped to ``[eps, 1 - eps]`` (``eps = 1e-7``),
+categorical and sparse cross-entropies first renormalise ``y_pred`` to sum to
+1 along the class axis, the logits paths use ``log_softmax`` /
+``log_sigmoid``. The metrics are weighted means (`metric_mean_wrapper`) of
+them; all five are dual. The focal cross-entropies are function-only, as in
+Keras (no metric class exists).
+
+Deliberate difference from Keras: integer or boolean ``y_pred`` is cast to
+floatx first. Keras computes in ``y_pred``'s dtype, so integer predictions
+turn ``eps`` into 0 (``Poisson`` on integer inputs gives NaN there).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from .. import ops
+from ..factory import Metric
+from .accuracy import check_broadcast, check_min_rank
+from .reduction import _float_pred, metric_mean_wrapper
+
+__all__ = [
+    "metric_binary_crossentropy",
+    "metric_binary_focal_crossentropy",
+    "metric_categorical_crossentropy",
+    "metric_categorical_focal_crossentropy",
+    "metric_kl_divergence",
+    "metric_poisson",
+    "metric_sparse_categorical_crossentropy",
+]
+
+_EPS = ops.EPSILON
+
+
+# -- shared pieces ------------------------------------------------------------------------------
+def _same_shape_pair(owner, y_true, y_pred):
+    """``y_pred`` as float and ``y_true`` cast to its dtype; both must have one shape, rank >= 1."""
+    y_pred = _float_pred(y_pred)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"{owner}: y_true and y_pred must have the same shape; received y_true.shape="
+            f"{y_true.shape}, y_pred.shape={y_pred.shape}.")
+    check_min_rank(owner, "y_pred", np.shape(y_pred), 1)
+    return y_true, y_pred
+
+
+def _check_last_axis_pair(owner, y_true, y_pred):
+    """Raise unless the shapes broadcast to a shape of rank >= 1 (reduced over its last axis)."""
+    check_broadcast(owner, "y_true and y_pred", y_true.shape, y_pred.shape)
+    check_min_rank(owner, "y_true and y_pred (broadcast)",
+                   np.broadcast_shapes(y_true.shape, y_pred.shape), 1)
+
+
+def _check_axis(owner, axis, rank):
+    """Raise unless ``axis`` is an int (not bool) naming an axis of a rank-``rank`` array."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{owner}: axis must be of type int; received {axis!r}.")
+    if not -rank <= axis < rank:
+        raise ValueError(
+            f"{owner}: axis={axis} is out of range for y_pred of rank {rank}.")
+    return int(axis) % rank
+
+
+def _warn_one_class(owner, y_pred):
+    if y_pred.shape[-1] == 1:
+        warnings.warn(
+            f"{owner}: expected y_pred.shape to be (batch_size, num_classes) with "
+            f"num_classes > 1; received y_pred.shape={y_pred.shape}. Consider "
+            "binary_crossentropy if you only have 2 classes.", UserWarning, stacklevel=3)
+
+
+def _smooth_categorical(y_true, label_smoothing, dtype):
+    """Keras's smoothing ``y·(1 − ls) + ls / C`` with ``C`` the size of the LAST axis."""
+    num_classes = jnp.asarray(y_true.shape[-1], dtype)
+    return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+
+
+def _log_probabilities(y_pred, from_logits, axis):
+    """``log_softmax`` of logits, or ``log`` of renormalised, clipped probabilities."""
+    if from_logits:
+        return jax.nn.log_softmax(y_pred, axis=axis)
+    y_pred = y_pred / jnp.sum(y_pred, axis=axis, keepdims=True)
+    return jnp.log(jnp.clip(y_pred, _EPS, 1.0 - _EPS))
+
+
+def _elementwise_bce(y_true, y_pred, from_logits):
+    """Per-element binary cross-entropy (clipped probabilities, or ``log_sigmoid`` of logits)."""
+    if from_logits:
+        return -y_true * jax.nn.log_sigmoid(y_pred) - (1.0 - y_true) * jax.nn.log_sigmoid(-y_pred)
+    y_pred = jnp.clip(y_pred, _EPS, 1.0 - _EPS)
+    return -(y_true * jnp.log(y_pred) + (1.0 - y_true) * jnp.log(1.0 - y_pred))
+
+
+# -- kernels ------------------------------------------------------------------------------------
+def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                        label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
+    """Per-sample ``mean(−(t·log p + (1 − t)·log(1 − p)), axis)``.
+
+    ``p`` is clipped to ``[eps, 1 − eps]``; with ``from_logits`` it is
+    ``log_sigmoid`` of the logits. Label smoothing: ``t·(1 − ls) + 0.5·ls``.
+    ``y_true`` and ``y_pred`` must have the same shape; the result drops ``axis``.
+
+    Raises:
+        ValueError: if the shapes differ or ``y_pred`` has rank 0.
+    """
+    owner = "metric_binary_crossentropy (BinaryCrossentropy)"
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    _check_axis(owner, axis, y_pred.ndim)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return jnp.mean(_elementwise_bce(y_true, y_pred, from_logits), axis=axis)
+
+
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
+    """Per-sample ``−Σ t·log p`` over the class ``axis`` for one-hot (or soft) labels.
+
+    Probabilities are renormalised along ``axis`` and clipped to ``[eps, 1 −
+    eps]``; logits go through ``log_softmax``. Label smoothing (Keras's rule,
+    ``C`` is the size of the last axis whatever ``axis`` is): ``t·(1 − ls) +
+    ls/C``. Warns when the last axis has size 1.
+
+    Raises:
+        ValueError: if the shapes differ, ``y_pred`` has rank 0, or ``axis`` is
+            not an int in range.
+    """
+    owner = "metric_categorical_crossentropy (CategoricalCrossentropy)"
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    axis = _check_axis(owner, axis, y_pred.ndim)
+    _warn_one_class(owner, y_pred)
+    if label_smoothing:
+        y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
+    return -jnp.sum(y_true * _log_probabilities(y_pred, from_logits, axis), axis=axis)
+
+
+def _sparse_labels(owner, y_true, y_pred, axis):
+    """Integer labels of shape ``y_pred.shape`` without the class axis, and that axis."""
+    check_min_rank(owner, "y_pred", np.shape(y_pred), 1)
+    class_axis = _check_axis(owner, axis, y_pred.ndim)
+    y_true = ops.convert_to_tensor(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[class_axis] == 1:
+        y_true = jnp.squeeze(y_true, class_axis)
+    expected = y_pred.shape[:class_axis] + y_pred.shape[class_axis + 1:]
+    if y_true.shape != expected:
+        raise ValueError(
+            f"{owner}: y_true must have y_pred's shape without the class axis {axis}, i.e. "
+            f"{expected} (optionally with a size-1 axis there); received y_true.shape="
+            f"{y_true.shape}, y_pred.shape={y_pred.shape}.")
+    return y_true, class_axis
+
+
+def _valid_labels(y_true, ignore_class, dtype):
+    """Keras's ``y_true != ignore_class`` (the class id compared in ``y_pred``'s dtype)."""
+    return y_true != jnp.asarray(ignore_class, dtype)
+
+
+def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,
+                                    from_logits: bool = False, ignore_class: int | None = None,
+                                    axis: int = -1) -> jax.Array:
+    """Per-sample ``−log p[label]`` for integer labels (class scores along ``axis``).
+
+    ``y_true`` has ``y_pred``'s shape without the class axis (a size-1 axis in
+    its place is squeezed). Probabilities are renormalised and clipped to
+    ``[eps, 1 − eps]``; logits go through ``log_softmax``. Out-of-range labels
+    give 0. With ``ignore_class``, samples labelled with it give 0 (the metric
+    drops them from the mean only when a ``sample_weight`` is given, as Keras).
+
+    Raises:
+        ValueError: if ``y_true``'s shape does not fit ``y_pred``'s, or ``axis``
+            is not an int in range.
+    """
+    owner = "metric_sparse_categorical_crossentropy (SparseCategoricalCrossentropy)"
+    y_pred = _float_pred(y_pred)
+    y_true, class_axis = _sparse_labels(owner, y_true, y_pred, axis)
+    if ignore_class is not None:
+        valid = _valid_labels(y_true, ignore_class, y_pred.dtype)
+        y_true = jnp.where(valid, y_true, 0)
+        y_pred = jnp.where(jnp.expand_dims(valid, class_axis), y_pred, 0)
+    one_hot = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[class_axis], axis=class_axis)
+    values = -jnp.sum(one_hot * _log_probabilities(y_pred, from_logits, class_axis),
+                      axis=class_axis)
+    return values if ignore_class is None else jnp.where(valid, values, 0.0)
+
+
+def ignored_class_sample_weight(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike,
+                                ignore_class: int, axis: int, dtype: str) -> jax.Array:
+    """``sample_weight`` times the ``y_true != ignore_class`` mask (Keras's ``apply_mask``).
+
+    The mask has the per-sample values' shape; the two are brought to the same
+    rank (a trailing size-1 axis squeezed or added) and multiplied with
+    broadcasting, so ignored samples get weight 0.
+
+    Raises:
+        ValueError: if the weight does not broadcast against the mask.
+    """
+    owner = "metric_sparse_categorical_crossentropy (SparseCategoricalCrossentropy)"
+    y_pred = _float_pred(y_pred)
+    y_true, _ = _sparse_labels(owner, y_true, y_pred, axis)
+    mask = ops.cast(_valid_labels(y_true, ignore_class, y_pred.dtype), dtype)
+    mask, sample_weight = ops.squeeze_or_expand_to_same_rank(mask, ops.cast(sample_weight, dtype))
+    check_broadcast(owner, "the ignore_class mask and sample_weight", mask.shape,
+                    sample_weight.shape)
+    return sample_weight * mask
+
+
+def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
+    """Per-sample ``Σ t·log(t / p)`` over the last axis, both clipped to ``[eps, 1]``.
+
+    Raises:
+        ValueError: if the shapes do not broadcast or have rank 0.
+    """
+    owner = "metric_kl_divergence (KLDivergence)"
+    y_pred = _float_pred(y_pred)
+    y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
+    _check_last_axis_pair(owner, y_true, y_pred)
+    y_true = jnp.clip(y_true, _EPS, 1.0)
+    y_pred = jnp.clip(y_pred, _EPS, 1.0)
+    return jnp.sum(y_true * jnp.log(y_true / y_pred), axis=-1)
+
+
+def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
+    """Per-sample ``mean(p − t·log(p + eps))`` over the last axis.
+
+    Raises:
+        ValueError: if the shapes do not broadcast or have rank 0.
+    """
+    owner = "metric_poisson (Poisson)"
+    y_pred = _float_pred(y_pred)
+    y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
+    _check_last_axis_pair(owner, y_true, y_pred)
+    return jnp.mean(y_pred - y_true * jnp.log(y_pred + _EPS), axis=-1)
+
+
+def binary_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,
+                              apply_class_balancing: bool = False, alpha: float = 0.25,
+                              gamma: float = 2.0, from_logits: bool = False,
+                              label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
+    """Per-sample ``mean((1 − p_t)^γ · bce [· (t·α + (1 − t)(1 − α))], axis)``.
+
+    ``p_t = t·p + (1 − t)(1 − p)`` on the (sigmoid of the logits, if
+    ``from_logits``) unclipped ``p``; ``bce`` is the clipped binary
+    cross-entropy; the class-balancing factor applies when
+    ``apply_class_balancing``. Label smoothing: ``t·(1 − ls) + 0.5·ls``.
+
+    Raises:
+        ValueError: if the shapes differ or ``y_pred`` has rank 0.
+    """
+    owner = "metric_binary_focal_crossentropy"
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    _check_axis(owner, axis, y_pred.ndim)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        y_pred = jax.nn.sigmoid(y_pred)
+    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
+    focal = jnp.power(1.0 - p_t, gamma) * _elementwise_bce(y_true, y_pred, False)
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal
+    return jnp.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, alpha: float = 0.25,
+                                   gamma: float = 2.0, from_logits: bool = False,
+                                   label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
+    """Per-sample ``Σ α·(1 − p)^γ · (−t·log p)`` over the class ``axis``.
+
+    ``p`` is the softmax of the logits (``from_logits``) or ``y_pred``,
+    renormalised along ``axis`` and clipped to ``[eps, 1 − eps]``. Label
+    smoothing as `categorical_crossentropy`. Warns when the last axis has size 1.
+
+    Raises:
+        ValueError: if the shapes differ, ``y_pred`` has rank 0, or ``axis`` is
+            not an int in range.
+    """
+    owner = "metric_categorical_focal_crossentropy"
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    axis = _check_axis(owner, axis, y_pred.ndim)
+    _warn_one_class(owner, y_pred)
+    if label_smoothing:
+        y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
+    if from_logits:
+        y_pred = jax.nn.softmax(y_pred, axis=axis)
+    p = jnp.clip(y_pred / jnp.sum(y_pred, axis=axis, keepdims=True), _EPS, 1.0 - _EPS)
+    focal = jnp.power(1.0 - p, gamma) * alpha * (-y_true * jnp.log(p))
+    return jnp.sum(focal, axis=axis)
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def _kld_initialize(name="kl_divergence", dtype=None):
+    """Weighted mean of the Kullback-Leibler divergence `kl_divergence`.
+
+    Per sample ``Σ t·log(t / p)`` over the last axis with both clipped to
+    ``[eps, 1]``. Dual: ``metric_kl_divergence(y_true, y_pred)`` returns the
+    per-sample values.
+
+    Args:
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+
+    Example:
+        >>> m = metric_kl_divergence()
+        >>> m.update_state([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> round(float(m.result()), 5)
+        0.45814
+    """
+    super.initialize(fn=kl_divergence, name=name, dtype=dtype)
+
+
+metric_kl_divergence = Metric("KLDivergence", initialize=_kld_initialize,
+                              inherit=metric_mean_wrapper, functional=kl_divergence)
+
+
+def _poisson_initialize(name="poisson", dtype=None):
+    """Weighted mean of the Poisson deviance term `poisson`.
+
+    Per sample ``mean(p − t·log(p + eps))`` over the last axis. Dual:
+    ``metric_poisson(y_true, y_pred)`` returns the per-sample values. Integer
+    ``y_pred`` is cast to floatx first (Keras would compute in integers).
+
+    Args:
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+
+    Example:
+        >>> m = metric_poisson()
+        >>> m.update_state([[0, 1], [0, 0]], [[1, 1], [0, 0]])
+        >>> round(float(m.result()), 6)
+        0.5
+    """
+    super.initialize(fn=poisson, name=name, dtype=dtype)
+
+
+metric_poisson = Metric("Poisson", initialize=_poisson_initialize, inherit=metric_mean_wrapper,
+                        functional=poisson)
+
+
+def _bce_initialize(name="binary_crossentropy", dtype=None, from_logits=False,
+                    label_smoothing=0):
+    """Weighted mean of the binary cross-entropy `binary_crossentropy`.
+
+    Per sample ``mean(−(t·log p + (1 − t)·log(1 − p)))`` over the last axis, ``p``
+    clipped to ``[eps, 1 − eps]``. Dual: ``metric_binary_crossentropy(y_true,
+    y_pred, from_logits=False, label_smoothing=0.0, axis=-1)`` returns the
+    per-sample values (the metric itself always averages the last axis).
+
+    Args:
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: In ``[0, 1]``; labels become ``t·(1 − ls) + 0.5·ls``.
+
+    Example:
+        >>> m = metric_binary_crossentropy()
+        >>> m.update_state([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])
+        >>> round(float(m.result()), 5)
+        0.81492
+    """
+    super.initialize(fn=binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
+                     label_smoothing=label_smoothing)
+    self.from_logits = from_logits
+    self.label_smoothing = label_smoothing
+
+
+metric_binary_crossentropy = Metric(
+    "BinaryCrossentropy", initialize=_bce_initialize, inherit=metric_mean_wrapper,
+    functional=binary_crossentropy)
+
+
+def _cce_initialize(name="categorical_crossentropy", dtype=None, from_logits=False,
+                    label_smoothing=0, axis=-1):
+    """Weighted mean of the categorical cross-entropy `categorical_crossentropy`.
+
+    Per sample ``−Σ t·log p`` over ``axis`` for one-hot labels; probabilities
+    are renormalised and clipped to ``[eps, 1 − eps]``. Dual:
+    ``metric_categorical_crossentropy(y_true, y_pred, from_logits=False,
+    label_smoothing=0.0, axis=-1)`` returns the per-sample values.
+
+    Args:
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        label_smoothing: In ``[0, 1]``; labels become ``t·(1 − ls) + ls/C``.
+        axis: The class axis (0-based; negative counts from the end).
+
+    Example:
+        >>> m = metric_categorical_crossentropy()
+        >>> m.update_state([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> round(float(m.result()), 5)
+        1.17694
+    """
+    super.initialize(fn=categorical_crossentropy, name=name, dtype=dtype,
+                     from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+    self.from_logits = from_logits
+    self.label_smoothing = label_smoothing
+    self.axis = axis
+
+
+metric_categorical_crossentropy = Metric(
+    "CategoricalCrossentropy", initialize=_cce_initialize, inherit=metric_mean_wrapper,
+    functional=categorical_crossentropy)
+
+
+def _scce_initialize(name="sparse_categorical_crossentropy", dtype=None, from_logits=False,
+                     ignore_class=None, axis=-1):
+    """Weighted mean of the sparse categorical cross-entropy for integer labels.
+
+    Per sample ``−log p[label]`` (`sparse_categorical_crossentropy`). With
+    ``ignore_class``, samples with that label contribute 0; as in Keras they
+    are dropped from the mean's denominator only when a ``sample_weight`` is
+    given (unweighted, they still count). Dual:
+    ``metric_sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
+    ignore_class=None, axis=-1)`` returns the per-sample values.
+
+    Args:
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        ignore_class: A label id whose samples are ignored, or None.
+        axis: The class axis of ``y_pred`` (0-based; negative counts from the end).
+
+    Example:
+        >>> m = metric_sparse_categorical_crossentropy()
+        >>> m.update_state([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> round(float(m.result()), 5)
+        1.17694
+    """
+    super.initialize(fn=sparse_categorical_crossentropy, name=name, dtype=dtype,
+                     from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+    self.from_logits = from_logits
+    self.ignore_class = ignore_class
+    self.axis = axis
+
+
+def _scce_update_state(y_true, y_pred, sample_weight=None):
+    if sample_weight is not None and self.ignore_class is not None:
+        sample_weight = ignored_class_sample_weight(y_true, y_pred, sample_weight,
+                                                    self.ignore_class, self.axis, self.dtype)
+    super.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+
+metric_sparse_categorical_crossentropy = Metric(
+    "SparseCategoricalCrossentropy", initialize=_scce_initialize,
+    update_state=_scce_update_state, inherit=metric_mean_wrapper,
+    functional=sparse_categorical_crossentropy)
+
+
+# -- function-only ------------------------------------------------------------------------------
+_FUNCTION_ONLY = (
+    "{name}() is function-only: it computes per-sample values and needs y_true, y_pred, e.g. "
+    "{name}(y_true, y_pred). Keras has no metric class for it; to average it over batches use "
+    "metric_mean_wrapper(fn={name}).")
+
+
+def _require_data(name, y_true, y_pred):
+    if y_true is None or y_pred is None:
+        raise TypeError(_FUNCTION_ONLY.format(name=name))
+
+
+def metric_binary_focal_crossentropy(
+        y_true: ArrayLike = None, y_pred: ArrayLike = None, apply_class_balancing: bool = False,
+        alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+        label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
+    """Per-sample binary focal cross-entropy (function-only; see `binary_focal_crossentropy`).
+
+    ``mean((1 − p_t)^γ · bce [· (t·α + (1 − t)(1 − α))], axis)`` with
+    ``p_t = t·p + (1 − t)(1 − p)``.
+
+    Args:
+        y_true: Binary labels, the shape of ``y_pred``.
+        y_pred: Probabilities (or logits with ``from_logits``).
+        apply_class_balancing: Weigh positives by ``alpha``, negatives by ``1 − alpha``.
+        alpha: The class-balancing weight of positives.
+        gamma: The focusing exponent.
+        from_logits: Whether ``y_pred`` holds logits.
+        label_smoothing: In ``[0, 1]``; labels become ``t·(1 − ls) + 0.5·ls``.
+        axis: The axis averaged over.
+
+    Returns:
+        ``y_pred.shape`` without ``axis``.
+
+    Raises:
+        TypeError: if ``y_true`` or ``y_pred`` is missing.
+        ValueError: if the shapes differ.
+
+    Example:
+        >>> values = metric_binary_focal_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]],
+        ...                                           gamma=2.0)
+        >>> [round(float(v), 5) for v in values]
+        [0.32986, 0.2058]
+    """
+    _require_data("metric_binary_focal_crossentropy", y_true, y_pred)
+    return binary_focal_crossentropy(y_true, y_pred, apply_class_balancing, alpha, gamma,
+                                     from_logits, label_smoothing, axis)
+
+
+def metric_categorical_focal_crossentropy(
+        y_true: ArrayLike = None, y_pred: ArrayLike = None, alpha: float = 0.25,
+        gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
+        axis: int = -1) -> jax.Array:
+    """Per-sample categorical focal cross-entropy (function-only; see `categorical_focal_crossentropy`).
+
+    ``Σ α·(1 − p)^γ · (−t·log p)`` over ``axis`` on renormalised, clipped ``p``.
+
+    Args:
+        y_true: One-hot (or soft) labels, the shape of ``y_pred``.
+        y_pred: Probabilities (or logits with ``from_logits``).
+        alpha: The weighting factor.
+        gamma: The focusing exponent.
+        from_logits: Whether ``y_pred`` holds logits.
+        label_smoothing: In ``[0, 1]``; labels become ``t·(1 − ls) + ls/C``.
+        axis: The class axis.
+
+    Returns:
+        ``y_pred.shape`` without ``axis``.
+
+    Raises:
+        TypeError: if ``y_true`` or ``y_pred`` is missing.
+        ValueError: if the shapes differ.
+
+    Example:
+        >>> values = metric_categorical_focal_crossentropy(
+        ...     [[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+        >>> [round(float(v), 6) for v in values]
+        [3.2e-05, 0.466273]
+    """
+    _require_data("metric_categorical_focal_crossentropy", y_true, y_pred)
+    return categorical_focal_crossentropy(y_true, y_pred, alpha, gamma, from_logits,
+                                          label_smoothing, axis)
+
+
+metric_binary_focal_crossentropy.__metricdsl_function_only__ = True
+metric_categorical_focal_crossentropy.__metricdsl_function_only__ = True
