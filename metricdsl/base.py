@@ -187,7 +187,7 @@ class _Compiled:
         metric = self.current
         with _TraceGuard(metric):
             if self.kind == "update":
-                args, kwargs = _unprepare(payload)
+                args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
                 return tuple(metric._md_in_scope(
                     state, lambda: metric.update_state(*args, **kwargs))[1])
             return metric._md_in_scope(state, metric.result)[0]
@@ -305,7 +305,8 @@ class MetricBase:
         object.__setattr__(self, name, value)
         if name.startswith("_md_"):
             return
-        self.__dict__.pop("_md_fp", None)
+        for slot in ("_md_fp", "_md_fn_update", "_md_fn_result"):
+            self.__dict__.pop(slot, None)
         if "_metrics" not in self.__dict__:
             return
         for item in _walk(value):
@@ -453,9 +454,6 @@ class MetricBase:
         subs = self.__dict__.get("_metrics")
         return (type(self), fp, tuple(m._md_key() for m in subs)) if subs else (type(self), fp)
 
-    def _md_eager(self) -> bool:
-        return self.run_eagerly or type(self).__dict__.get("_md_eager_detected", False)
-
     def _md_go_eager(self, reason: str) -> None:
         type.__setattr__(type(self), "_md_eager_detected", True)
         warnings.warn(
@@ -464,14 +462,23 @@ class MetricBase:
             "Python branches out of update_state/result, or set m.run_eagerly = True.",
             MetricEagerWarning, stacklevel=4)
 
-    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
-        if not self._md_eager():
+    def _md_compiled(self, kind: str) -> _Compiled:
+        """The shared compiled function for this class and static configuration."""
+        slot = "_md_fn_" + kind
+        compiled = self.__dict__.get(slot)
+        if compiled is None:
             key = (kind, self._md_key())
             compiled = _CACHE.get(key)
             if compiled is None:
                 compiled = _CACHE[key] = _Compiled(kind)
+            if not self.__dict__.get("_metrics"):  # sub-metrics' configs can change: no pin
+                object.__setattr__(self, slot, compiled)
+        return compiled
+
+    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
+        if not (self.run_eagerly or type(self).__dict__.get("_md_eager_detected")):
             try:
-                return compiled(self, state, payload)
+                return self._md_compiled(kind)(self, state, payload)
             except _SideEffect:
                 self._md_go_eager(f"{kind} changes Python state (attributes, private or prints)")
             except _TRACER_ERRORS as err:
@@ -479,18 +486,19 @@ class MetricBase:
         return eager()
 
     def _md_update_entry(self, args, kwargs) -> None:
-        self._check_super_called()
         if not self.built:
             self._md_build_from(args, kwargs)
-        variables = self.variables
-        state = tuple(v._value for v in variables)
-        payload = (tuple(_prepare(a, self) for a in args),
-                   {k: _prepare(v, self) for k, v in kwargs.items()})
-        new = self._md_compiled_call(
-            "update", state, payload,
-            lambda: self._md_in_scope(state, lambda: _RAW["update_state"](self, *_unprepare(
-                payload[0]), **_unprepare(payload[1])))[1])
-        variables = self.variables if len(new) != len(variables) else variables
+        variables = self.__dict__.get("_md_vars")
+        variables = variables[1] if variables and variables[0] == _VERSION[0] \
+            else tuple(self.variables)
+        state = tuple([v._value for v in variables])
+        payload = (tuple([_prepare(a, self) for a in args]),
+                   {k: _prepare(v, self) for k, v in kwargs.items()} if kwargs else None)
+        new = self._md_compiled_call("update", state, payload, lambda: self._md_in_scope(
+            state, lambda: _RAW["update_state"](self, *_unprepare(payload[0]),
+                                                **_unprepare(payload[1] or {})))[1])
+        if len(new) != len(variables):
+            variables = self.variables
         for variable, value in zip(variables, new):
             variable._value = value
 

@@ -154,17 +154,21 @@ def _lookup(parent_env: Any, key: str, fn_globals: dict) -> Any:
     return value
 
 
+_GLOBAL_WRITES = {dis.opmap["STORE_GLOBAL"], dis.opmap["DELETE_GLOBAL"]}
+
+
 def check_no_global_statement(fn: types.FunctionType, classname: str, member: str) -> None:
     """Reject ``global`` writes: CPython bypasses the layered namespace for them."""
     stack = [fn.__code__]
     while stack:
         code = stack.pop()
-        for ins in dis.get_instructions(code):
-            if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
-                raise MetricDefinitionError(
-                    f"Metric({classname!r}): member {member!r} uses a `global {ins.argval}` "
-                    "statement; methods run in a layered namespace where global writes would be "
-                    "lost. Store state in self, private, or a mutable module object instead.")
+        if not _GLOBAL_WRITES.isdisjoint(code.co_code[::2]):
+            name = next(i.argval for i in dis.get_instructions(code)
+                        if i.opcode in _GLOBAL_WRITES)
+            raise MetricDefinitionError(
+                f"Metric({classname!r}): member {member!r} uses a `global {name}` "
+                "statement; methods run in a layered namespace where global writes would be "
+                "lost. Store state in self, private, or a mutable module object instead.")
         stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
 
 

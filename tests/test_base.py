@@ -291,7 +291,7 @@ def test_nested_metrics_are_tracked_in_keras_order():
                   lambda: self.inner[0].result() + self.inner[1]["b"].result())
     m = Pair()
     assert [v.name for v in m.variables][:3] == ["own", "total", "total_compensation"]
-    assert len(m.variables) == 1 + 2 + 4
+    assert len(m.variables) == 1 + 2 + 3
     m.update_state(jnp.array([2.0, 4.0]))
     assert float(m.result()) == 9.0
     state = jax.jit(m.stateless_update_state)(m.stateless_reset_state(), jnp.array([1.0]))

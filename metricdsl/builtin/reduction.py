@@ -1,7 +1,9 @@
 """Reduction metrics: `metric_sum`, `metric_mean` and `metric_mean_wrapper` (Keras Sum, Mean, MeanMetricWrapper).
 
-Totals and counts are kept with Neumaier compensation (a ``*_compensation``
-variable beside each), so float32 accumulation does not stall past 2^24.
+Totals and counts are kept with Neumaier compensation (the rounding error of
+each addition is carried in a ``compensation`` variable: ``total_compensation``
+for Sum, ``compensation = [total's, count's]`` for Mean), so float32
+accumulation does not stall past 2^24.
 """
 
 from __future__ import annotations
@@ -164,26 +166,21 @@ def _mean_initialize(name="mean", dtype=None):
     super.initialize(name=name, dtype=dtype)
     self.total = self.add_variable((), "zeros", dtype=self.dtype, name="total")
     self.count = self.add_variable((), "zeros", dtype=self.dtype, name="count")
-    self.total_compensation = self.add_variable((), "zeros", dtype=self.dtype,
-                                                name="total_compensation")
-    self.count_compensation = self.add_variable((), "zeros", dtype=self.dtype,
-                                                name="count_compensation")
+    self.compensation = self.add_variable((2,), "zeros", dtype=self.dtype, name="compensation")
 
 
 def _mean_update_state(values, sample_weight=None):
     self._check_weight(values, sample_weight)
-    batch_total, batch_count = weighted_total_and_count(values, sample_weight, self.dtype)
-    total, total_c = ops.compensated_add(self.total, self.total_compensation, batch_total)
-    count, count_c = ops.compensated_add(self.count, self.count_compensation, batch_count)
-    self.total.assign(total)
-    self.total_compensation.assign(total_c)
-    self.count.assign(count)
-    self.count_compensation.assign(count_c)
+    increment = ops.stack(weighted_total_and_count(values, sample_weight, self.dtype))
+    sums, compensation = ops.compensated_add(ops.stack([self.total, self.count]),
+                                             self.compensation, increment)
+    self.total.assign(sums[0])
+    self.count.assign(sums[1])
+    self.compensation.assign(compensation)
 
 
 def _mean_result():
-    return ops.divide_no_nan(self.total + self.total_compensation,
-                             self.count + self.count_compensation)
+    return ops.divide_no_nan(self.total + self.compensation[0], self.count + self.compensation[1])
 
 
 metric_mean = Metric("Mean", initialize=_mean_initialize, update_state=_mean_update_state,

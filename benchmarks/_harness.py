@@ -1,0 +1,62 @@
+"""Shared benchmark helpers: robust timing, a printed table and a JSON record."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import jax
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def block(x):
+    """Wait for every array in ``x``."""
+    return jax.block_until_ready(x)
+
+
+def seconds_per_call(fn, *, min_time=0.3, repeats=5):
+    """Best-of-``repeats`` mean seconds per call of ``fn()`` (after one warm-up call)."""
+    block(fn())
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            out = fn()
+        block(out)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time / repeats:
+            break
+        number *= 2
+    best = elapsed / number
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        for _ in range(number):
+            out = fn()
+        block(out)
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def report(name: str, rows: list[dict], columns: list[str]) -> None:
+    """Print ``rows`` as a table and write them to ``benchmarks/results/<name>.json``."""
+    widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
+    print(" | ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(_fmt(row.get(c)).ljust(w) for c, w in zip(columns, widths)))
+    RESULTS.mkdir(exist_ok=True)
+    meta = {"jax": jax.__version__, "python": platform.python_version(),
+            "cpus": os.cpu_count(), "devices": [str(d) for d in jax.devices()]}
+    (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
