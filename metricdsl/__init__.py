@@ -4,11 +4,16 @@ from . import config, ops
 from .builtin import *  # noqa: F401,F403
 from .builtin import metric_mean, metric_mean_wrapper, metric_sum
 from .base import MetricEagerWarning
+from .compile import MetricCollection, compile_metrics
+from .evaluation import History, evaluate
 from .factory import Metric, MetricDefinitionError, custom_metric
+from .registry import deserialize, get, register, serialize
 from .scope import active_property, mark_active
 from .variables import Variable
 
 __all__ = [
+    "History", "MetricCollection", "compile_metrics", "deserialize", "evaluate", "get",
+    "register", "serialize",
     "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
     "config", "custom_metric", "mark_active", "metric_mean", "metric_mean_wrapper",
     "metric_sum", "ops",
