@@ -8,6 +8,7 @@ metric class built from plain functions in which ``self``, ``super`` and
 
 from __future__ import annotations
 
+import functools
 import inspect
 import keyword
 import sys
@@ -20,7 +21,7 @@ from . import ops
 from .base import MetricBase
 from .scope import Definition, MetricDefinitionError, convert_member
 
-__all__ = ["Metric", "MetricDefinitionError", "custom_metric"]
+__all__ = ["Metric", "MetricDefinitionError", "custom_metric", "function_only"]
 
 _PAIRS = (("initialize", "__init__"), ("finalize", "__del__"))
 
@@ -222,3 +223,29 @@ def custom_metric(name: str, fn: Callable) -> Callable:
 
 def _as_array(x: Any) -> Any:
     return jnp.asarray(ops.unwrap(x)) if isinstance(x, (list, tuple, int, float)) else x
+
+
+_FUNCTION_ONLY = (
+    "{name}() is function-only: it computes per-sample values and needs data, as in "
+    "{name}(y_true, y_pred, ...); it has no metric class ({problem}). To average it over "
+    "batches, use metric_mean_wrapper({name}).")
+
+
+def function_only(fn: Callable) -> Callable:
+    """Mark a per-sample function as a function-only builtin (R keras3's third call shape).
+
+    The function always computes; called without ``y_true``/``y_pred`` it raises
+    a ``TypeError`` that says so. `Metric()` refuses it as ``inherit=``.
+    """
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(_FUNCTION_ONLY.format(name=fn.__name__, problem=err)) from None
+        return fn(*args, **kwargs)
+
+    call.__metricdsl_function_only__ = True
+    return call
