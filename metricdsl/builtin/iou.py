@@ -1,3 +1,434 @@
-"""iou metrics."""
+"""Intersection-over-Union: `metric_iou`, `metric_mean_iou`, `metric_binary_iou`,
+`metric_one_hot_iou`, `metric_one_hot_mean_iou` (Keras ``IoU``, ``MeanIoU``, ...).
 
-__all__: list[str] = []
+Each metric accumulates a ``(num_classes, num_classes)`` confusion matrix
+``total_cm`` (rows: true class, columns: predicted class). A batch's matrix is
+ONE ``bincount`` of ``num_classes·y_true + y_pred`` with the sample weights,
+so unweighted counts are exact integers. The default dtype is ``"int"``
+(``int32`` state) as in Keras; with a float dtype (needed for fractional
+weights) a ``total_cm_compensation`` variable keeps float32 counts from
+stalling past 2^24 per cell.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from .. import ops
+from ..factory import Metric
+
+__all__ = [
+    "confusion_matrix", "iou_from_confusion_matrix", "metric_binary_iou", "metric_iou",
+    "metric_mean_iou", "metric_one_hot_iou", "metric_one_hot_mean_iou",
+]
+
+
+# -- kernels ------------------------------------------------------------------------------------
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None,
+                     num_classes: int, ignore_class: int | None, dtype: str) -> jax.Array:
+    """One batch's weighted confusion matrix: ONE bincount of ``num_classes·y_true + y_pred``.
+
+    Labels are cast to ``dtype`` (an integer dtype truncates float labels) and
+    flattened. Entries whose ``y_true`` or ``y_pred`` lies outside
+    ``[0, num_classes)``, or whose ``y_true`` equals ``ignore_class``, are left
+    out (their index is set past the end, which ``bincount`` drops).
+
+    Args:
+        y_true: Integer class labels, any shape.
+        y_pred: Integer class labels with as many elements as ``y_true``.
+        sample_weight: ``None``, or a weight with 1 or ``y_true.size`` elements.
+        num_classes: ``C``; the matrix is ``(C, C)``.
+        ignore_class: A label to leave out, or ``None``.
+        dtype: Dtype of the labels' comparison and of the counts.
+
+    Returns:
+        ``cm[i, j]`` = total weight of entries with true class ``i`` predicted as ``j``.
+    """
+    y_true = jnp.ravel(ops.cast(y_true, dtype))
+    y_pred = jnp.ravel(ops.cast(y_pred, dtype))
+    valid = (y_true >= 0) & (y_true < num_classes) & (y_pred >= 0) & (y_pred < num_classes)
+    if ignore_class is not None:
+        valid = valid & (y_true != ignore_class)
+    index = num_classes * y_true.astype("int32") + y_pred.astype("int32")
+    index = jnp.where(valid, index, num_classes * num_classes)
+    if sample_weight is not None:
+        sample_weight = jnp.broadcast_to(jnp.ravel(ops.cast(sample_weight, dtype)), index.shape)
+    counts = jnp.bincount(index, sample_weight, length=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes).astype(dtype)
+
+
+def iou_from_confusion_matrix(total_cm: ArrayLike, target_class_ids) -> jax.Array:
+    """Keras's mean IoU over ``target_class_ids`` from a confusion matrix (float32).
+
+    Per class ``iou = tp / (tp + fp + fn + eps)`` with ``tp = cm[c, c]``,
+    ``tp + fp`` the column sum and ``tp + fn`` the row sum (sums in the
+    matrix's dtype, so integer counts stay exact). Classes with ``tp + fp + fn
+    = 0`` are left out of the mean: ``Σ iou / (number of present classes + eps)``,
+    0 when none is present.
+    """
+    cm = jnp.asarray(ops.unwrap(total_cm))
+    true_positives = jnp.diagonal(cm)
+    denominator = jnp.sum(cm, axis=0) + jnp.sum(cm, axis=1) - true_positives
+    ids = np.asarray(target_class_ids, dtype=np.int32)
+    true_positives = true_positives[ids].astype("float32")
+    denominator = denominator[ids].astype("float32")
+    present = denominator > 1e-9
+    iou = jnp.where(present, true_positives / (denominator + ops.EPSILON), 0.0)
+    return jnp.sum(iou) / (jnp.sum(present.astype("float32")) + ops.EPSILON)
+
+
+def binary_labels(y_pred: ArrayLike, threshold: float) -> jax.Array:
+    """BinaryIoU's predicted class: 1 where ``y_pred >= threshold`` (float32 compare), else 0."""
+    return (ops.cast(y_pred, "float32") >= threshold).astype("int32")
+
+
+# -- argument checks ----------------------------------------------------------------------------
+def _label(metric) -> str:
+    return f"{type(metric).__name__} {metric.name!r}"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_num_classes(metric, num_classes) -> None:
+    if not _is_int(num_classes) or num_classes < 2:
+        raise ValueError(
+            f"{_label(metric)}: Invalid `num_classes` argument value. Expected an integer >= 2 "
+            f"(the confusion matrix is num_classes x num_classes). Received: "
+            f"num_classes={num_classes!r}")
+
+
+def _checked_class_ids(metric, target_class_ids, num_classes) -> list[int]:
+    try:
+        ids = list(target_class_ids)
+    except TypeError:
+        ids = None
+    if not ids or not all(_is_int(i) for i in ids):
+        raise ValueError(
+            f"{_label(metric)}: Invalid `target_class_ids` argument value. Expected a non-empty "
+            f"list or tuple of integer class ids, e.g. [0] or (0, 1). Received: "
+            f"target_class_ids={target_class_ids!r}")
+    if max(ids) >= num_classes or min(ids) < -num_classes:
+        bad = max(ids) if max(ids) >= num_classes else min(ids)
+        raise ValueError(
+            f"{_label(metric)}: Target class id {bad} is out of range, which is "
+            f"[{0}, {num_classes}). Pass target_class_ids within range(num_classes).")
+    return [int(i) for i in ids]
+
+
+def _check_options(metric, ignore_class, sparse_y_true, sparse_y_pred, axis) -> None:
+    if ignore_class is not None and (not isinstance(ignore_class, numbers.Real)
+                                     or isinstance(ignore_class, bool)):
+        raise ValueError(
+            f"{_label(metric)}: Invalid `ignore_class` argument value. Expected None or an "
+            f"integer class id (e.g. 255). Received: ignore_class={ignore_class!r}")
+    for argument, value in (("sparse_y_true", sparse_y_true), ("sparse_y_pred", sparse_y_pred)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(
+                f"{_label(metric)}: Invalid `{argument}` argument value. Expected True or "
+                f"False. Received: {argument}={value!r}")
+    if not _is_int(axis):
+        raise ValueError(
+            f"{_label(metric)}: Invalid `axis` argument value. Expected an integer. "
+            f"Received: axis={axis!r}")
+
+
+# -- IoU ----------------------------------------------------------------------------------------
+def _iou_initialize(num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                    sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    """Intersection-over-Union for the classes in ``target_class_ids`` (their mean).
+
+    ``iou = tp / (tp + fp + fn)`` per class from a confusion matrix
+    accumulated over every batch, weighted by ``sample_weight``; the result
+    is the mean over the target classes present in ``y_true`` or ``y_pred``
+    (Keras's ``eps = 1e-7`` in the divisions: a perfect score reads
+    ``0.9999999``; no data gives 0.0). Labels outside ``[0, num_classes)`` and
+    labels equal to ``ignore_class`` (in ``y_true``) are left out. Labels and
+    predictions may have any shape (e.g. ``(N, H, W)`` label maps) with the
+    same number of elements; ``sample_weight`` is a scalar or has that many
+    elements. The default dtype ``"int"`` keeps exact ``int32`` counts.
+    With the default integer dtype, float sample weights are truncated toward
+    zero (0.3 counts as 0), as in Keras (which also warns); pass
+    ``dtype="float32"`` for fractional weights.
+
+    Args:
+        num_classes: Number of classes ``C`` (an integer >= 2).
+        target_class_ids: Class ids whose IoUs are averaged, e.g. ``[1]`` or ``(0, 2)``.
+        name: Metric name; default ``"io_u"`` (uniquified: ``"io_u_1"``, ...).
+        dtype: State dtype; default ``"int"`` (``int32``). The result is float32.
+        ignore_class: A ``y_true`` label to leave out (e.g. 255 for "void"), or ``None``.
+        sparse_y_true: ``True`` for integer labels; ``False`` takes the argmax over ``axis``.
+        sparse_y_pred: ``True`` for integer predictions; ``False`` takes the argmax over ``axis``.
+        axis: The class axis for ``sparse_*=False`` inputs.
+
+    Raises:
+        ValueError: for ``num_classes`` that is not an integer >= 2, empty or
+            out-of-range ``target_class_ids`` (``max(target_class_ids) >=
+            num_classes``), or ill-typed ``ignore_class``/``sparse_*``/``axis``.
+
+    Example:
+        >>> m = metric_iou(2, [0])
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> round(float(m.result()), 4)
+        0.3333
+    """
+    super.initialize(name=name, dtype=dtype or "int")
+    _check_num_classes(self, num_classes)
+    self.target_class_ids = _checked_class_ids(self, target_class_ids, num_classes)
+    _check_options(self, ignore_class, sparse_y_true, sparse_y_pred, axis)
+    self.num_classes = int(num_classes)
+    self.ignore_class = ignore_class
+    self.sparse_y_true = bool(sparse_y_true)
+    self.sparse_y_pred = bool(sparse_y_pred)
+    self.axis = axis
+    shape = (self.num_classes, self.num_classes)
+    self.total_cm = self.add_variable(shape, "zeros", dtype=self.dtype,
+                                      name="total_confusion_matrix")
+    if jnp.issubdtype(self.dtype, jnp.floating):
+        self.total_cm_compensation = self.add_variable(
+            shape, "zeros", dtype=self.dtype, name="total_confusion_matrix_compensation")
+
+
+
+def _iou_labels(y_true, y_pred):
+    if not self.sparse_y_true:
+        y_true = ops.argmax(y_true, axis=self.axis)
+    if not self.sparse_y_pred:
+        y_pred = ops.argmax(y_pred, axis=self.axis)
+    return y_true, y_pred
+
+
+def _iou_check_batch(true_shape, pred_shape, sample_weight):
+    size = int(np.prod(true_shape, dtype=np.int64))
+    if int(np.prod(pred_shape, dtype=np.int64)) != size:
+        raise ValueError(
+            f"{_label(self)}: y_true has {size} labels (shape {tuple(true_shape)}) but y_pred "
+            f"has {int(np.prod(pred_shape))} (shape {tuple(pred_shape)}), after the argmax of "
+            "non-sparse inputs. Pass one prediction per label (check sparse_y_true, "
+            "sparse_y_pred and axis).")
+    if sample_weight is not None and ops.size(sample_weight) not in (1, size):
+        raise ValueError(
+            f"{_label(self)}: sample_weight of shape {ops.shape(sample_weight)} has "
+            f"{ops.size(sample_weight)} elements; expected a scalar or one weight per label "
+            f"({size}, y_true's shape {tuple(true_shape)}).")
+
+
+def _iou_update_state(y_true, y_pred, sample_weight=None):
+    """Add one batch to the confusion matrix.
+
+    Args:
+        y_true: Labels (or one-hot/score vectors when ``sparse_y_true=False``).
+        y_pred: Predicted labels (or scores when ``sparse_y_pred=False``).
+        sample_weight: Optional scalar or per-label weights (default 1).
+
+    Raises:
+        ValueError: if ``y_true`` and ``y_pred`` hold different numbers of
+            labels, or ``sample_weight`` has neither 1 nor that many elements.
+    """
+    y_true, y_pred = self._labels(y_true, y_pred)
+    self._check_batch(ops.shape(y_true), ops.shape(y_pred), sample_weight)
+    batch_cm = confusion_matrix(y_true, y_pred, sample_weight, self.num_classes,
+                                self.ignore_class, self.dtype)
+    if hasattr(self, "total_cm_compensation"):
+        total, compensation = ops.compensated_add(self.total_cm, self.total_cm_compensation,
+                                                  batch_cm)
+        self.total_cm.assign(total)
+        self.total_cm_compensation.assign(compensation)
+    else:
+        self.total_cm.assign(self.total_cm + batch_cm)
+
+
+def _iou_counts():
+    if hasattr(self, "total_cm_compensation"):
+        return self.total_cm + self.total_cm_compensation
+    return self.total_cm
+
+
+def _iou_result():
+    return iou_from_confusion_matrix(self._counts(), self.target_class_ids)
+
+
+def _iou_get_config():
+    config = super.get_config()
+    if "target_class_ids" in config:
+        config["target_class_ids"] = list(self.target_class_ids)
+    return config
+
+
+metric_iou = Metric(
+    "IoU", initialize=_iou_initialize, update_state=_iou_update_state, result=_iou_result,
+    get_config=_iou_get_config, _labels=_iou_labels, _check_batch=_iou_check_batch,
+    _counts=_iou_counts, _direction="up")
+
+
+# -- MeanIoU ------------------------------------------------------------------------------------
+def _mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
+                         sparse_y_true=True, sparse_y_pred=True, axis=-1):
+    """Mean Intersection-over-Union over all ``num_classes`` classes.
+
+    `metric_iou` with ``target_class_ids = range(num_classes)``: the mean of
+    ``tp / (tp + fp + fn)`` over the classes present in ``y_true`` or
+    ``y_pred``, from a confusion matrix accumulated over every batch.
+    With the default integer dtype, float sample weights are truncated toward
+    zero (0.3 counts as 0), as in Keras (which also warns); pass
+    ``dtype="float32"`` for fractional weights.
+
+    Args:
+        num_classes: Number of classes ``C`` (an integer >= 2).
+        name: Metric name; default ``"mean_io_u"`` (uniquified).
+        dtype: State dtype; default ``"int"`` (``int32``). The result is float32.
+        ignore_class: A ``y_true`` label to leave out (e.g. 255), or ``None``.
+        sparse_y_true: ``True`` for integer labels; ``False`` takes the argmax over ``axis``.
+        sparse_y_pred: ``True`` for integer predictions; ``False`` takes the argmax over ``axis``.
+        axis: The class axis for ``sparse_*=False`` inputs.
+
+    Raises:
+        ValueError: for ``num_classes`` that is not an integer >= 2, or
+            ill-typed ``ignore_class``/``sparse_*``/``axis``.
+
+    Example:
+        >>> m = metric_mean_iou(num_classes=3, ignore_class=255)
+        >>> m.update_state([0, 1, 2, 255], [0, 1, 1, 1])
+        >>> round(float(m.result()), 4)
+        0.5
+    """
+    super.initialize(num_classes, list(range(num_classes)) if _is_int(num_classes) else [0],
+                     name=name, dtype=dtype, ignore_class=ignore_class,
+                     sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+
+
+metric_mean_iou = Metric("MeanIoU", initialize=_mean_iou_initialize, inherit=metric_iou)
+
+
+# -- BinaryIoU ----------------------------------------------------------------------------------
+def _binary_iou_initialize(target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+    """IoU of class 0 and/or 1 after thresholding scores: ``y_pred >= threshold`` is class 1.
+
+    `metric_iou` with ``num_classes=2``; predictions are compared with the
+    threshold in float32 (note ``>=``, unlike `metric_binary_accuracy`'s ``>``).
+    With the default integer dtype, float sample weights are truncated toward
+    zero (0.3 counts as 0), as in Keras (which also warns); pass
+    ``dtype="float32"`` for fractional weights.
+
+    Args:
+        target_class_ids: ``[0]``, ``[1]`` or ``(0, 1)`` (the mean of both).
+        threshold: Scores ``>= threshold`` predict class 1.
+        name: Metric name; default ``"binary_io_u"`` (uniquified).
+        dtype: State dtype; default ``"int"`` (``int32``). The result is float32.
+
+    Raises:
+        ValueError: for ``target_class_ids`` outside ``{0, 1}`` or a
+            non-numeric ``threshold``.
+
+    Example:
+        >>> m = metric_binary_iou(target_class_ids=[0, 1], threshold=0.3, dtype="float32")
+        >>> m.update_state([0, 1, 0, 1], [0.1, 0.2, 0.4, 0.7], sample_weight=[0.2, 0.3, 0.4, 0.1])
+        >>> round(float(m.result()), 4)
+        0.1736
+    """
+    super.initialize(2, target_class_ids, name=name, dtype=dtype)
+    if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool):
+        raise ValueError(
+            f"{_label(self)}: Invalid `threshold` argument value. Expected a number, e.g. 0.5. "
+            f"Received: threshold={threshold!r}")
+    self.threshold = threshold
+
+
+
+def _binary_iou_update_state(y_true, y_pred, sample_weight=None):
+    """Threshold ``y_pred`` into classes 0/1, then add the batch to the confusion matrix.
+
+    Args:
+        y_true: Labels 0/1, any shape.
+        y_pred: Scores with as many elements as ``y_true``.
+        sample_weight: Optional scalar or per-label weights (default 1).
+
+    Raises:
+        ValueError: as `metric_iou`'s ``update_state``.
+    """
+    super.update_state(y_true, binary_labels(y_pred, self.threshold), sample_weight)
+
+
+metric_binary_iou = Metric(
+    "BinaryIoU", initialize=_binary_iou_initialize, update_state=_binary_iou_update_state,
+    inherit=metric_iou)
+
+
+# -- OneHotIoU, OneHotMeanIoU -------------------------------------------------------------------
+def _one_hot_iou_initialize(num_classes, target_class_ids, name=None, dtype=None,
+                            ignore_class=None, sparse_y_pred=False, axis=-1):
+    """`metric_iou` for one-hot ``y_true`` (its argmax over ``axis`` is the label).
+
+    Predictions are scores (argmax over ``axis``) unless ``sparse_y_pred=True``.
+    With the default integer dtype, float sample weights are truncated toward
+    zero (0.3 counts as 0), as in Keras (which also warns); pass
+    ``dtype="float32"`` for fractional weights.
+
+    Args:
+        num_classes: Number of classes ``C`` (an integer >= 2).
+        target_class_ids: Class ids whose IoUs are averaged.
+        name: Metric name; default ``"one_hot_io_u"`` (uniquified).
+        dtype: State dtype; default ``"int"`` (``int32``). The result is float32.
+        ignore_class: A label to leave out, or ``None``.
+        sparse_y_pred: ``True`` for integer predictions.
+        axis: The class axis.
+
+    Raises:
+        ValueError: as `metric_iou`.
+
+    Example:
+        >>> m = metric_one_hot_iou(num_classes=3, target_class_ids=[0, 2])
+        >>> m.update_state([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]],
+        ...                [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]])
+        >>> round(float(m.result()), 4)
+        0.1667
+    """
+    super.initialize(num_classes, target_class_ids, name=name, dtype=dtype,
+                     ignore_class=ignore_class, sparse_y_true=False, sparse_y_pred=sparse_y_pred,
+                     axis=axis)
+
+
+metric_one_hot_iou = Metric("OneHotIoU", initialize=_one_hot_iou_initialize, inherit=metric_iou)
+
+
+def _one_hot_mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
+                                 sparse_y_pred=False, axis=-1):
+    """`metric_mean_iou` for one-hot ``y_true`` (its argmax over ``axis`` is the label).
+
+    Predictions are scores (argmax over ``axis``) unless ``sparse_y_pred=True``.
+    With the default integer dtype, float sample weights are truncated toward
+    zero (0.3 counts as 0), as in Keras (which also warns); pass
+    ``dtype="float32"`` for fractional weights.
+
+    Args:
+        num_classes: Number of classes ``C`` (an integer >= 2).
+        name: Metric name; default ``"one_hot_mean_io_u"`` (uniquified).
+        dtype: State dtype; default ``"int"`` (``int32``). The result is float32.
+        ignore_class: A label to leave out, or ``None``.
+        sparse_y_pred: ``True`` for integer predictions.
+        axis: The class axis.
+
+    Raises:
+        ValueError: as `metric_mean_iou`.
+
+    Example:
+        >>> m = metric_one_hot_mean_iou(num_classes=3)
+        >>> m.update_state([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0]],
+        ...                [[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1],
+        ...                 [0.1, 0.4, 0.5], [0.6, 0.2, 0.2]],
+        ...                sample_weight=[1, 2, 3, 3, 1])
+        >>> round(float(m.result()), 4)
+        0.0926
+    """
+    super.initialize(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                     sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+
+metric_one_hot_mean_iou = Metric(
+    "OneHotMeanIoU", initialize=_one_hot_mean_iou_initialize, inherit=metric_mean_iou)
