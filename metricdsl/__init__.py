@@ -2,7 +2,7 @@
 
 from . import config, ops
 from .builtin import *  # noqa: F401,F403
-from .builtin import metric_mean, metric_mean_wrapper, metric_sum
+from .builtin import __all__ as _builtin_names
 from .base import MetricEagerWarning
 from .compile import MetricCollection, compile_metrics
 from .evaluation import History, evaluate
@@ -15,7 +15,6 @@ __all__ = [
     "History", "MetricCollection", "compile_metrics", "deserialize", "evaluate", "get",
     "register", "serialize",
     "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
-    "config", "custom_metric", "mark_active", "metric_mean", "metric_mean_wrapper",
-    "metric_sum", "ops",
+    "config", "custom_metric", "mark_active", "ops", *_builtin_names,
 ]
 __version__ = "0.1.0"

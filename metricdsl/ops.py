@@ -319,3 +319,8 @@ def stop_gradient(x: Any) -> jax.Array:
 def optimization_barrier(x: Any) -> Any:
     """``lax.optimization_barrier`` over a pytree (keeps XLA from fusing across it)."""
     return lax.optimization_barrier(jax.tree_util.tree_map(unwrap, x))
+
+
+for _name, _value in list(globals().items()):  # lifted functions pickle by their name here
+    if getattr(_value, "__wrapped__", None) is not None and callable(_value):
+        _value.__module__, _value.__qualname__, _value.__name__ = __name__, _name, _name

@@ -1,5 +1,7 @@
 """The builtin metrics, one module per family, each defined with `Metric()`."""
 
+from . import (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic, reduction,
+               regression)
 from .accuracy import *  # noqa: F401,F403
 from .confusion import *  # noqa: F401,F403
 from .correlation import *  # noqa: F401,F403
@@ -7,5 +9,10 @@ from .f_score import *  # noqa: F401,F403
 from .hinge import *  # noqa: F401,F403
 from .iou import *  # noqa: F401,F403
 from .probabilistic import *  # noqa: F401,F403
-from .reduction import metric_mean, metric_mean_wrapper, metric_sum  # noqa: F401
+from .reduction import metric_mean, metric_mean_wrapper, metric_sum
 from .regression import *  # noqa: F401,F403
+
+__all__ = sorted(
+    name for module in (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic,
+                        reduction, regression)
+    for name in module.__all__ if name.startswith("metric_"))

@@ -94,11 +94,10 @@ def check_broadcastable(metric, argument, shape, target):
 
 
 def _aligned_weight_shape(values, sample_weight):
-    values, sample_weight = ops.squeeze_or_expand_to_same_rank(
-        jax.ShapeDtypeStruct(np.shape(values), "float32"),
-        jax.ShapeDtypeStruct(np.shape(sample_weight), "float32"))
-    weight_shape = np.shape(sample_weight)
-    return weight_shape, np.shape(values)[:len(weight_shape)]
+    """Shapes of (weight, values reduced to the weight's rank) after squeeze-or-expand."""
+    specs = [jax.ShapeDtypeStruct(np.shape(x), "float32") for x in (values, sample_weight)]
+    values, weight = jax.eval_shape(ops.squeeze_or_expand_to_same_rank, *specs)
+    return weight.shape, values.shape[:len(weight.shape)]
 
 
 # -- Sum ----------------------------------------------------------------------------------------
