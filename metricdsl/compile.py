@@ -13,13 +13,16 @@ each entry is that metric's list of variable values (its
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Mapping
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import registry
 from .base import _TRACER_ERRORS, MetricBase, _SideEffect, _TraceGuard, to_snake_case
+from .variables import Variable
 
 __all__ = ["MetricCollection", "compile_metrics"]
 
@@ -312,8 +315,9 @@ def _per_output(metrics: Any, layout: _Layout, y_pred: Any, argument: str) -> li
 
 
 def _match(metrics: Any, y: Any) -> list:
+    """Entries per output for metrics mirroring the outputs' nested structure."""
     if not _is_structure(y):
-        return _flatten_metrics(metrics)
+        return [_flatten_metrics(metrics)]
     if metrics is None:
         return [[] for _ in _leaves(y)]
     if isinstance(y, dict):
@@ -381,6 +385,127 @@ def _check_flat_list(value: Any, argument: str) -> Any:
         f"metric); received {type(value).__name__} {value!r}.")
 
 
+# -- packed state ---------------------------------------------------------------------------
+_SLOT = Variable.__dict__["_value"]
+
+
+def _tracked_class(store_ref: Callable) -> type:
+    """A Variable subclass whose value reads sync from (and writes flag) a packed store."""
+
+    def get(self):
+        store = store_ref()
+        if store is not None and store.dirty and not store.quiet:
+            store.sync()
+        return _SLOT.__get__(self, Variable)
+
+    def set_(self, value):
+        store = store_ref()
+        if store is not None and not store.quiet:
+            if store.dirty:
+                store.sync()
+            store.need_pack = True
+        _SLOT.__set__(self, value)
+
+    def reduce(self, protocol=2):
+        plain = object.__new__(Variable)
+        for name in ("name", "shape", "dtype", "aggregation", "initializer"):
+            object.__setattr__(plain, name, getattr(self, name))
+        _SLOT.__set__(plain, self._value)
+        return plain.__reduce_ex__(protocol)
+
+    return type("Variable", (Variable,), {
+        "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
+        "__module__": Variable.__module__, "_md_store": store_ref})
+
+
+class _Store:
+    """The fused members' variables packed into one flat buffer per dtype.
+
+    A stateful update passes these few buffers through one jitted call instead
+    of every variable (dispatch cost grows with the number of arrays). The
+    members' Variables stay correct: their class is switched to a subclass
+    whose reads unpack the buffers first (one jitted call, only when stale) and
+    whose writes mark the buffers for repacking.
+    """
+
+    def __init__(self, metrics: list[MetricBase]) -> None:
+        self.dirty = self.need_pack = self.quiet = self.released = False
+        self.variables = [list(m.variables) for m in metrics]
+        self.flat = [v for vs in self.variables for v in vs]
+        self.dtypes = list(dict.fromkeys(v.dtype for v in self.flat))
+        self.cls = _tracked_class(weakref.ref(self))
+        for variable in self.flat:
+            previous = type(variable).__dict__.get("_md_store")
+            if previous is not None and previous() is not None:
+                previous().release()
+            variable.__class__ = self.cls
+        self.buffers = self.pack_host()
+
+    def pack(self, values: list) -> tuple:
+        """Per-member value lists → one flat buffer per dtype (traceable)."""
+        groups: dict[str, list] = {d: [] for d in self.dtypes}
+        for variables, vals in zip(self.variables, values):
+            for variable, value in zip(variables, vals):
+                groups[variable.dtype].append(jnp.ravel(jnp.asarray(value, variable.dtype)))
+        return tuple(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d)
+                     for d in self.dtypes)
+
+    def _spans(self):
+        offsets = dict.fromkeys(self.dtypes, 0)
+        for variable in self.flat:
+            size = int(np.prod(variable.shape, dtype=np.int64))
+            start = offsets[variable.dtype]
+            offsets[variable.dtype] = start + size
+            yield variable, self.dtypes.index(variable.dtype), start, size
+
+    def unpack(self, buffers: tuple) -> list:
+        """The inverse of `pack` (traceable)."""
+        spans = iter(self._spans())
+        out = []
+        for variables in self.variables:
+            vals = []
+            for _ in variables:
+                variable, index, start, size = next(spans)
+                vals.append(buffers[index][start:start + size].reshape(variable.shape))
+            out.append(vals)
+        return out
+
+    def pack_host(self) -> tuple:
+        """Pack the Variables' current values on the host (no compilation)."""
+        groups: dict[str, list] = {d: [] for d in self.dtypes}
+        for variable in self.flat:
+            groups[variable.dtype].append(np.ravel(np.asarray(_SLOT.__get__(variable, Variable))))
+        return tuple(jax.device_put(
+            np.concatenate(groups[d]).astype(d) if groups[d] else np.zeros((0,), d))
+            for d in self.dtypes)
+
+    def refresh(self) -> None:
+        """Repack after a member's variables were written from outside the collection."""
+        if self.need_pack:
+            self.buffers = self.pack_host()
+            self.need_pack = False
+
+    def sync(self) -> None:
+        """Write the buffers' values into the members' Variables (on the host, no compilation)."""
+        if not self.dirty:
+            return
+        self.dirty = False
+        host = [np.asarray(b) for b in self.buffers]
+        pieces = [host[index][start:start + size].reshape(variable.shape)
+                  for variable, index, start, size in self._spans()]
+        for variable, value in zip(self.flat, jax.device_put(pieces)):
+            _SLOT.__set__(variable, value)
+
+    def release(self) -> None:
+        """Hand the Variables back (synced, plain class): this store is no longer used."""
+        self.sync()
+        self.released = True
+        for variables in self.variables:
+            for variable in variables:
+                if type(variable) is self.cls:
+                    variable.__class__ = Variable
+
+
 # -- the collection ---------------------------------------------------------------------------
 class MetricCollection:
     """Many metrics over one model's outputs, updated together in one jitted call.
@@ -398,9 +523,13 @@ class MetricCollection:
         logs = collection.stateless_result(state)
 
     ``state`` is a list with one entry per metric in `metrics` (each that
-    metric's list of variable values). ``extra`` feeds values to trackers
-    declared with `add_metric` (``add_metric(None, "loss")`` declares one
-    without a value); declare them before ``stateless_reset_state()``.
+    metric's list of variable values, its ``stateless_reset_state()`` layout).
+    ``extra`` feeds values to trackers declared with `add_metric`
+    (``add_metric(None, "loss")`` declares one without a value); declare them
+    before ``stateless_reset_state()``.
+
+    The member metrics stay usable on their own: reading one's variables or
+    result gives the collection's current state.
     """
 
     def __init__(self, metrics: Any = None, weighted_metrics: Any = None, *,
@@ -421,7 +550,9 @@ class MetricCollection:
         self._trackers: list[_Member] = []
         self._layout: _Layout | None = None
         self.built = not _flatten_metrics(metrics) and not _flatten_metrics(weighted_metrics)
-        self._jitted: dict[str, Callable] = {}
+        self._jitted: dict[str, Any] = {}
+        self._store: _Store | None = None
+        self._fused: list[int] = []
 
     # -- building -------------------------------------------------------------------------
     def build(self, y_true: Any, y_pred: Any) -> None:
@@ -454,9 +585,9 @@ class MetricCollection:
                     if not metric.built:
                         metric._md_build_from((true_leaves[index], pred_leaves[index]), {})
                     members.append(_Member(metric, index, layout.output_name(index), weighted))
+        self._release()
         self._layout = layout
         self._compiled = members
-        self._jitted.clear()
         self.built = True
 
     @property
@@ -476,14 +607,33 @@ class MetricCollection:
         if not self.built:
             raise CompileMetricsError(_NOT_BUILT)
 
+    def _release(self) -> None:
+        """Drop the packed store and compiled functions (the members changed)."""
+        if self._store is not None:
+            self._store.release()
+        self._store = None
+        self._jitted.clear()
+
+    def _ready(self) -> _Store:
+        """The packed store for the current members (created, or repacked if needed)."""
+        store = self._store
+        if store is None or store.released:
+            self._release()
+            members = self._members()
+            self._fused = [i for i, m in enumerate(members) if not _is_eager(m.metric)]
+            store = self._store = _Store([members[i].metric for i in self._fused])
+        store.refresh()
+        return store
+
     # -- add_metric ------------------------------------------------------------------------
     def add_metric(self, value: Any, name: str, aggregation: str = "mean") -> None:
         """Track a value computed elsewhere (a loss, a norm) as a running mean or sum.
 
         The tracker is created on the first call with ``name`` and reported by
         `result` under ``name`` (after the compiled metrics), reset with them.
-        ``value=None`` only declares it (for the stateless path, feed values
-        with ``stateless_update_state(..., extra={name: value})``).
+        ``value=None`` only declares it. In a loop, prefer
+        ``update_state(..., extra={name: value})`` (one call for everything); in
+        the stateless path use ``stateless_update_state(..., extra={name: value})``.
 
         Args:
             value: A scalar or array (its mean or sum is added), or None.
@@ -506,9 +656,9 @@ class MetricCollection:
             from .builtin import metric_mean, metric_sum
 
             cls = metric_mean if aggregation == "mean" else metric_sum
+            self._release()
             tracker = _Member(cls(name=name), tracker=aggregation)
             self._trackers.append(tracker)
-            self._jitted.clear()
         elif tracker.tracker != aggregation:
             raise CompileMetricsError(
                 f"add_metric({name!r}): this tracker aggregates by {tracker.tracker!r}; received "
@@ -525,45 +675,54 @@ class MetricCollection:
     # -- the fused update ------------------------------------------------------------------
     def _inputs(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
         layout = self._layout
+        if layout.num_outputs == 1 and not layout.flat and not _is_structure(y_pred) \
+                and not _is_structure(y_true):
+            weight = None if sample_weight is None or _is_structure(sample_weight) \
+                else _as_input(sample_weight)
+            if weight is not None or sample_weight is None:
+                return [_as_input(y_true)], [_as_input(y_pred)], [weight]
         preds = [_as_input(x) for x in layout.flatten(y_pred, "y_pred")]
         trues = [_as_input(x) for x in layout.flatten(y_true, "y_true")]
+        return trues, preds, self._weights(sample_weight, layout)
+
+    def _weights(self, sample_weight: Any, layout: _Layout) -> list:
         n = layout.num_outputs
         if sample_weight is None:
-            weights = [None] * n
-        elif not _is_structure(sample_weight):
-            weights = [_as_input(sample_weight)] * n
-        elif isinstance(sample_weight, dict) and layout.names:
+            return [None] * n
+        if not _is_structure(sample_weight):
+            return [_as_input(sample_weight)] * n
+        if isinstance(sample_weight, dict) and layout.names:
             unknown = [k for k in sample_weight if k not in layout.names]
             if unknown:
                 raise CompileMetricsError(
                     f"MetricCollection: sample_weight has the key(s) {unknown}; the outputs are "
                     f"{layout.names}.")
-            weights = [_as_input(sample_weight.get(name)) for name in layout.names]
-        else:
-            weights = [_as_input(w) for w in _leaves(sample_weight)]
-            if len(weights) == 1:
-                weights = weights * n
-            elif len(weights) != n:
-                raise CompileMetricsError(
-                    f"MetricCollection: sample_weight has {len(weights)} entries for {n} outputs; "
-                    "pass one array (used for every output) or one per output.")
-        return trues, preds, weights
+            return [_as_input(sample_weight.get(name)) for name in layout.names]
+        weights = [_as_input(w) for w in _leaves(sample_weight)]
+        if len(weights) == 1:
+            return weights * n
+        if len(weights) != n:
+            raise CompileMetricsError(
+                f"MetricCollection: sample_weight has {len(weights)} entries for {n} outputs; "
+                "pass one array (used for every output) or one per output.")
+        return weights
 
-    def _fused(self) -> list[int]:
-        return [i for i, m in enumerate(self._members()) if not _is_eager(m.metric)]
-
-    def _update_fn(self, guard: bool) -> Callable:
-        key = "update_guarded" if guard else "update"
-        fn = self._jitted.get(key)
+    def _update_fn(self, store: _Store) -> Callable:
+        fn = self._jitted.get("update")
         if fn is None:
-            members = self._members()
-            indices = self._fused() if guard else list(range(len(members)))
+            members = [self._members()[i] for i in self._fused]
 
-            def update(state, trues, preds, weights, extra):
-                return [_member_update(members[i], state[k], trues, preds, weights, extra, guard)
-                        for k, i in enumerate(indices)]
+            def update(buffers, trues, preds, weights, extra):
+                store.quiet = True
+                try:
+                    states = store.unpack(buffers)
+                    return store.pack([
+                        _member_update(m, s, trues, preds, weights, extra, True)
+                        for m, s in zip(members, states)])
+                finally:
+                    store.quiet = False
 
-            fn = self._jitted[key] = (jax.jit(update), indices)
+            fn = self._jitted["update"] = jax.jit(update)
         return fn
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
@@ -586,21 +745,18 @@ class MetricCollection:
         inputs = self._inputs(y_true, y_pred, sample_weight)
         extra = self._extra(extra)
         while True:
-            fn, indices = self._update_fn(True)
-            members = self._members()
-            state = [[v._value for v in members[i].metric.variables] for i in indices]
+            store = self._ready()
             try:
-                new = fn(state, *inputs, extra)
+                store.buffers = self._update_fn(store)(store.buffers, *inputs, extra)
                 break
             except _Retry as retry:
-                self._jitted.clear()
+                self._release()
                 retry.member.metric._md_go_eager(retry.reason)
-        for i, values in zip(indices, new):
-            for variable, value in zip(members[i].metric.variables, values):
-                variable._value = value
-        for i, member in enumerate(members):
-            if i not in indices:
-                _member_update(member, None, *inputs, extra, False, eager=True)
+        store.dirty = True
+        if len(self._fused) != len(self._members()):
+            for i, member in enumerate(self._members()):
+                if i not in self._fused:
+                    _member_update(member, None, *inputs, extra, False, eager=True)
 
     def _extra(self, extra: Mapping[str, Any] | None) -> dict:
         if not extra:
@@ -624,15 +780,10 @@ class MetricCollection:
             CompileMetricsError: if the collection has metrics but was never built.
         """
         self._require_built()
+        if self._store is not None:
+            self._store.sync()
         members = self._members()
-        fn = self._jitted.get("result")
-        if fn is None:
-            fn = self._jitted["result"] = jax.jit(self._values)
-        if any(_is_eager(m.metric) for m in members):
-            values = [m.metric.result() for m in members]
-        else:
-            values = fn([[v._value for v in m.metric.variables] for m in members])
-        return _name_results(members, values)
+        return _name_results(members, [m.metric.result() for m in members])
 
     def reset_state(self) -> None:
         """Reset every metric and tracker."""
@@ -645,6 +796,19 @@ class MetricCollection:
         self._require_built()
         return [m.metric.stateless_reset_state() for m in self._members()]
 
+    def _stateless_fn(self) -> Callable:
+        fn = self._jitted.get("stateless")
+        if fn is None:
+            members = self._members()
+
+            def update(state, trues, preds, weights, extra):
+                return [_member_update(m, s, trues, preds, weights, extra, False)
+                        for m, s in zip(members, state)]
+
+            eager = any(_is_eager(m.metric) for m in members)
+            fn = self._jitted["stateless"] = update if eager else jax.jit(update)
+        return fn
+
     def stateless_update_state(self, state: list, y_true: Any, y_pred: Any,
                                sample_weight: Any = None, *,
                                extra: Mapping[str, Any] | None = None) -> list:
@@ -656,10 +820,8 @@ class MetricCollection:
         """
         self._require_built()
         self._check_state(state)
-        fn, _ = self._update_fn(False)
-        if any(_is_eager(m.metric) for m in self._members()):
-            fn = fn.__wrapped__
-        return fn(list(state), *self._inputs(y_true, y_pred, sample_weight), self._extra(extra))
+        return self._stateless_fn()(list(state), *self._inputs(y_true, y_pred, sample_weight),
+                                    self._extra(extra))
 
     def stateless_result(self, state: list) -> dict[str, Any]:
         """Pure result: the flat ``{name: value}`` dict computed from ``state``."""

@@ -1,0 +1,104 @@
+"""A MetricCollection of 8 builtins vs one hand-written jitted kernel vs 8 Keras jitted calls.
+
+Each step updates MSE, MAE, MAPE, MSLE, LogCoshError, BinaryAccuracy,
+BinaryCrossentropy and Hinge on one batch of 32 (shape (32, 1)):
+- ``hand``: one ``jax.jit`` function computing all 8 running sums/counts by hand;
+- ``metricdsl``: ``collection.update_state(y_true, y_pred)`` (stateful, one jitted call);
+- ``metricdsl stateless``: ``jax.jit(collection.stateless_update_state)`` (state threaded);
+- ``keras``: the 8 ``keras.metrics`` classes, each with its own jitted
+  ``stateless_update_state`` call (KERAS_BACKEND=jax), state threaded.
+
+Targets: metricdsl ≤ 2× hand; keras ≥ 4× metricdsl.
+Run: ``python benchmarks/bench_collection.py``. Prints a table, writes results/collection.json.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from _harness import report, seconds_per_call  # noqa: E402
+
+import metricdsl as md  # noqa: E402
+
+NAMES = ["mse", "mae", "mape", "msle", "logcosh", "binary_accuracy", "binary_crossentropy",
+         "hinge"]
+KERAS_CLASSES = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+                 "MeanSquaredLogarithmicError", "LogCoshError", "BinaryAccuracy",
+                 "BinaryCrossentropy", "Hinge"]
+EPS = 1e-7
+
+
+@jax.jit
+def _hand(state, y_true, y_pred):
+    """All 8 per-sample means by hand (state: 8 (total, count) pairs)."""
+    t, p = y_true[:, 0], y_pred[:, 0]
+    e = p - t
+    pc = jnp.clip(p, EPS, 1 - EPS)
+    labels = jnp.where(jnp.all((t == 0) | (t == 1)), 2 * t - 1, t)
+    values = [e * e, jnp.abs(e), 100 * jnp.abs(e / jnp.maximum(jnp.abs(t), EPS)),
+              (jnp.log(jnp.maximum(p, EPS) + 1) - jnp.log(jnp.maximum(t, EPS) + 1)) ** 2,
+              e + jax.nn.softplus(-2 * e) - jnp.log(2.0),
+              (t == (p > 0.5).astype(t.dtype)).astype("float32"),
+              -(t * jnp.log(pc) + (1 - t) * jnp.log(1 - pc)),
+              jnp.maximum(1 - labels * p, 0)]
+    n = jnp.float32(t.shape[0])
+    return tuple((total + jnp.sum(v), count + n) for (total, count), v in zip(state, values))
+
+
+def _keras_calls():
+    import keras
+
+    metrics = [getattr(keras.metrics, name)() for name in KERAS_CLASSES]
+    jitted = [jax.jit(m.stateless_update_state) for m in metrics]
+    states = [[v.value for v in m.variables] for m in metrics]
+    return metrics, jitted, states
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    y_true = jnp.asarray(rng.integers(0, 2, (32, 1)).astype("float32"))
+    y_pred = jnp.asarray(rng.uniform(0.01, 0.99, (32, 1)).astype("float32"))
+    rows = []
+
+    zero = jnp.float32(0)
+    hand_state = tuple((zero, zero) for _ in NAMES)
+    hand = seconds_per_call(lambda: _hand(hand_state, y_true, y_pred))
+
+    collection = md.compile_metrics(NAMES)
+    collection.update_state(y_true, y_pred)
+    ours = seconds_per_call(lambda: (collection.update_state(y_true, y_pred),
+                                     collection.metrics[-1].variables[0].value)[1])
+    stateless = jax.jit(collection.stateless_update_state)
+    state = collection.stateless_reset_state()
+    ours_stateless = seconds_per_call(lambda: stateless(state, y_true, y_pred))
+
+    rows.append({"case": "hand-written jitted kernel (8 metrics)", "us_per_step": hand * 1e6,
+                 "vs_hand": 1.0, "target": "-"})
+    rows.append({"case": "metricdsl collection.update_state", "us_per_step": ours * 1e6,
+                 "vs_hand": ours / hand, "target": "<= 2 x hand"})
+    rows.append({"case": "metricdsl jit(stateless_update_state)", "us_per_step":
+                 ours_stateless * 1e6, "vs_hand": ours_stateless / hand, "target": "-"})
+    try:
+        metrics, jitted, states = _keras_calls()
+    except ImportError:
+        metrics = None
+    if metrics is not None:
+        def keras_step():
+            return [fn(s, y_true, y_pred) for fn, s in zip(jitted, states)]
+
+        keras_time = seconds_per_call(keras_step)
+        rows.append({"case": "keras: 8 jitted stateless_update_state calls",
+                     "us_per_step": keras_time * 1e6, "vs_hand": keras_time / hand,
+                     "target": ">= 4 x metricdsl", "keras_over_metricdsl": keras_time / ours})
+    report("collection", rows, ["case", "us_per_step", "vs_hand", "keras_over_metricdsl",
+                                "target"])
+
+
+if __name__ == "__main__":
+    main()
