@@ -23,7 +23,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import ops
-from ..factory import Metric
+from ..factory import Metric, function_only
 from .accuracy import check_broadcast, check_min_rank
 from .reduction import _float_pred, metric_mean_wrapper
 
@@ -454,19 +454,9 @@ metric_sparse_categorical_crossentropy = Metric(
 
 
 # -- function-only ------------------------------------------------------------------------------
-_FUNCTION_ONLY = (
-    "{name}() is function-only: it computes per-sample values and needs y_true, y_pred, e.g. "
-    "{name}(y_true, y_pred). Keras has no metric class for it; to average it over batches use "
-    "metric_mean_wrapper(fn={name}).")
-
-
-def _require_data(name, y_true, y_pred):
-    if y_true is None or y_pred is None:
-        raise TypeError(_FUNCTION_ONLY.format(name=name))
-
-
+@function_only
 def metric_binary_focal_crossentropy(
-        y_true: ArrayLike = None, y_pred: ArrayLike = None, apply_class_balancing: bool = False,
+        y_true: ArrayLike, y_pred: ArrayLike, apply_class_balancing: bool = False,
         alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
         label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
     """Per-sample binary focal cross-entropy (function-only; see `binary_focal_crossentropy`).
@@ -488,7 +478,7 @@ def metric_binary_focal_crossentropy(
         ``y_pred.shape`` without ``axis``.
 
     Raises:
-        TypeError: if ``y_true`` or ``y_pred`` is missing.
+        TypeError: if ``y_true`` or ``y_pred`` is missing (the function is function-only).
         ValueError: if the shapes differ.
 
     Example:
@@ -497,13 +487,13 @@ def metric_binary_focal_crossentropy(
         >>> [round(float(v), 5) for v in values]
         [0.32986, 0.2058]
     """
-    _require_data("metric_binary_focal_crossentropy", y_true, y_pred)
     return binary_focal_crossentropy(y_true, y_pred, apply_class_balancing, alpha, gamma,
                                      from_logits, label_smoothing, axis)
 
 
+@function_only
 def metric_categorical_focal_crossentropy(
-        y_true: ArrayLike = None, y_pred: ArrayLike = None, alpha: float = 0.25,
+        y_true: ArrayLike, y_pred: ArrayLike, alpha: float = 0.25,
         gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
         axis: int = -1) -> jax.Array:
     """Per-sample categorical focal cross-entropy (function-only; see `categorical_focal_crossentropy`).
@@ -523,7 +513,7 @@ def metric_categorical_focal_crossentropy(
         ``y_pred.shape`` without ``axis``.
 
     Raises:
-        TypeError: if ``y_true`` or ``y_pred`` is missing.
+        TypeError: if ``y_true`` or ``y_pred`` is missing (the function is function-only).
         ValueError: if the shapes differ.
 
     Example:
@@ -532,10 +522,6 @@ def metric_categorical_focal_crossentropy(
         >>> [round(float(v), 6) for v in values]
         [3.2e-05, 0.466273]
     """
-    _require_data("metric_categorical_focal_crossentropy", y_true, y_pred)
     return categorical_focal_crossentropy(y_true, y_pred, alpha, gamma, from_logits,
                                           label_smoothing, axis)
 
-
-metric_binary_focal_crossentropy.__metricdsl_function_only__ = True
-metric_categorical_focal_crossentropy.__metricdsl_function_only__ = True
