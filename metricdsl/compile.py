@@ -708,21 +708,17 @@ class MetricCollection:
         return weights
 
     def _update_fn(self, store: _Store) -> Callable:
+        """The fused jitted update, shared by collections with the same metrics and layout."""
         fn = self._jitted.get("update")
         if fn is None:
             members = [self._members()[i] for i in self._fused]
-
-            def update(buffers, trues, preds, weights, extra):
-                store.quiet = True
-                try:
-                    states = store.unpack(buffers)
-                    return store.pack([
-                        _member_update(m, s, trues, preds, weights, extra, True)
-                        for m, s in zip(members, states)])
-                finally:
-                    store.quiet = False
-
-            fn = self._jitted["update"] = jax.jit(update)
+            key = (tuple((m.metric._md_key(), m.output, m.weighted,
+                          m.metric.name if m.tracker else None) for m in members),
+                   tuple((v.dtype, v.shape) for v in store.flat))
+            shared = _SHARED.get(key)
+            if shared is None:
+                shared = _SHARED[key] = _SharedUpdate()
+            fn = self._jitted["update"] = shared.bind(members, store)
         return fn
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
@@ -861,6 +857,37 @@ class MetricCollection:
     def __repr__(self) -> str:
         names = [m.name for m in self.metrics] if self.built else self._user_metrics
         return f"<MetricCollection metrics={names!r} built={self.built}>"
+
+
+class _SharedUpdate:
+    """One jitted fused update, reused by every collection whose members trace alike."""
+
+    def __init__(self) -> None:
+        self.current: tuple | None = None
+        self.jitted = jax.jit(self._traced)
+
+    def _traced(self, buffers, trues, preds, weights, extra):
+        members, store = self.current
+        store.quiet = True
+        try:
+            states = store.unpack(buffers)
+            return store.pack([_member_update(m, s, trues, preds, weights, extra, True)
+                               for m, s in zip(members, states)])
+        finally:
+            store.quiet = False
+
+    def bind(self, members: list, store: _Store) -> Callable:
+        def call(*args):
+            self.current = (members, store)
+            try:
+                return self.jitted(*args)
+            finally:
+                self.current = None
+
+        return call
+
+
+_SHARED: dict[tuple, _SharedUpdate] = {}
 
 
 def _is_eager(metric: MetricBase) -> bool:

@@ -73,37 +73,77 @@ def test_accuracy_and_crossentropy_strings_pick_by_shape(kind, data, accuracy, c
     np.testing.assert_allclose(out["ce"], result_of(ce_cls, data), rtol=1e-6)
 
 
-ALIASES = [("mse", "MeanSquaredError"), ("MSE", "MeanSquaredError"),
-           ("mae", "MeanAbsoluteError"), ("MAE", "MeanAbsoluteError"),
-           ("mape", "MeanAbsolutePercentageError"), ("MAPE", "MeanAbsolutePercentageError"),
-           ("msle", "MeanSquaredLogarithmicError"), ("MSLE", "MeanSquaredLogarithmicError"),
-           ("bce", "BinaryCrossentropy"), ("BCE", "BinaryCrossentropy"),
-           ("rmse", "RootMeanSquaredError"), ("kld", "KLDivergence"),
-           ("logcosh", "LogCoshError")]
+# Per output kind: identifiers Keras's compile accepts (spec §5: accuracy/acc, aliases, class and
+# snake-case names) plus metricdsl's extras, each with the class it must resolve to.
+TABLE = {
+    "binary": (BINARY, [
+        ("accuracy", "BinaryAccuracy"), ("acc", "BinaryAccuracy"), ("Accuracy", "BinaryAccuracy"),
+        ("bce", "BinaryCrossentropy"), ("BCE", "BinaryCrossentropy"),
+        ("binary_accuracy", "BinaryAccuracy"), ("BinaryCrossentropy", "BinaryCrossentropy"),
+        ("crossentropy", "BinaryCrossentropy"), ("ce", "BinaryCrossentropy"),
+        ("AUC", "AUC"), ("auc", "AUC"), ("precision", "Precision"), ("Recall", "Recall"),
+        ("true_positives", "TruePositives"), ("FalseNegatives", "FalseNegatives"),
+        ("hinge", "Hinge"), ("squared_hinge", "SquaredHinge"), ("binary_io_u", "BinaryIoU"),
+        ("F1Score", "F1Score"), ("mse", "MeanSquaredError")]),
+    "categorical": (CATEGORICAL, [
+        ("accuracy", "CategoricalAccuracy"), ("acc", "CategoricalAccuracy"),
+        ("ACC", "CategoricalAccuracy"), ("categorical_accuracy", "CategoricalAccuracy"),
+        ("crossentropy", "CategoricalCrossentropy"), ("CE", "CategoricalCrossentropy"),
+        ("CategoricalCrossentropy", "CategoricalCrossentropy"),
+        ("top_k_categorical_accuracy", "TopKCategoricalAccuracy"),
+        ("kl_divergence", "KLDivergence"), ("kld", "KLDivergence"), ("KLD", "KLDivergence"),
+        ("categorical_hinge", "CategoricalHinge"), ("f1_score", "F1Score"),
+        ("FBetaScore", "FBetaScore"), ("poisson", "Poisson"), ("auc", "AUC")]),
+    "sparse": (SPARSE, [
+        ("accuracy", "SparseCategoricalAccuracy"), ("acc", "SparseCategoricalAccuracy"),
+        ("sparse_categorical_accuracy", "SparseCategoricalAccuracy"),
+        ("crossentropy", "SparseCategoricalCrossentropy"), ("ce", "SparseCategoricalCrossentropy"),
+        ("SparseCategoricalCrossentropy", "SparseCategoricalCrossentropy"),
+        ("sparse_top_k_categorical_accuracy", "SparseTopKCategoricalAccuracy")]),
+    "regression": (REGRESSION, [
+        ("mse", "MeanSquaredError"), ("MSE", "MeanSquaredError"), ("mae", "MeanAbsoluteError"),
+        ("MAE", "MeanAbsoluteError"), ("mape", "MeanAbsolutePercentageError"),
+        ("MAPE", "MeanAbsolutePercentageError"), ("msle", "MeanSquaredLogarithmicError"),
+        ("MSLE", "MeanSquaredLogarithmicError"), ("mean_squared_error", "MeanSquaredError"),
+        ("MeanAbsoluteError", "MeanAbsoluteError"), ("rmse", "RootMeanSquaredError"),
+        ("RMSE", "RootMeanSquaredError"), ("root_mean_squared_error", "RootMeanSquaredError"),
+        ("logcosh", "LogCoshError"), ("log_cosh_error", "LogCoshError"),
+        ("cosine_similarity", "CosineSimilarity"), ("r2_score", "R2Score"),
+        ("R2Score", "R2Score"), ("pearson_correlation", "PearsonCorrelation"),
+        ("ConcordanceCorrelation", "ConcordanceCorrelation"), ("poisson", "Poisson"),
+        ("huber", "MeanMetricWrapper"), ("log_cosh", "MeanMetricWrapper")]),
+}
 
 
-@pytest.mark.parametrize("identifier,classname", ALIASES, ids=[a[0] for a in ALIASES])
-def test_aliases_resolve_and_keep_their_spelling(identifier, classname):
-    (cls,) = need(classname)
-    data = BINARY if classname == "BinaryCrossentropy" else REGRESSION
-    if classname == "KLDivergence":
-        data = CATEGORICAL
-    c = md.compile_metrics([identifier])
+VALUE_CHECKS = {"bce", "ce", "kld", "mape", "msle", "rmse", "logcosh", "huber", "acc"}
+
+
+@pytest.mark.parametrize("kind", list(TABLE))
+def test_resolution_table(kind):
+    from metricdsl.compile import resolve_entry
+
+    data, rows = TABLE[kind]
+    available = classes()
+    rows = [(i, c) for i, c in rows if c in available and (
+        c != "MeanMetricWrapper" or hasattr(md, f"metric_{i}"))]
+    specs = [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in data]
+    for identifier, classname in rows:
+        metric = resolve_entry(identifier, *specs)
+        assert (type(metric).__name__, metric.name) == (classname, identifier)
+    identifiers = [i for i, _ in rows]
+    c = md.compile_metrics(identifiers)
     c.update_state(*data)
-    assert type(c.metrics[0]) is cls
     out = c.result()
-    assert list(out) == [identifier]
-    np.testing.assert_allclose(out[identifier], result_of(cls, data), rtol=1e-6)
-
-
-def test_huber_is_a_mean_of_the_function_only_builtin():
-    if not hasattr(md, "metric_huber"):
-        pytest.skip("metric_huber not available")
-    c = md.compile_metrics(["huber"])
-    c.update_state(*REGRESSION)
-    assert c.metrics[0].name == "huber"
-    expected = np.mean(np.asarray(md.metric_huber(*REGRESSION)))
-    np.testing.assert_allclose(c.result()["huber"], expected, rtol=1e-6)
+    assert list(out) == identifiers  # all distinct: each keeps its spelling
+    for identifier, classname in rows:
+        if identifier not in VALUE_CHECKS:
+            continue
+        if classname == "MeanMetricWrapper":
+            expected = np.mean(np.asarray(getattr(md, f"metric_{identifier}")(*data)))
+        else:
+            expected = result_of(available[classname], data)
+        np.testing.assert_allclose(out[identifier], expected, rtol=1e-5, atol=1e-7,
+                                   err_msg=identifier)
 
 
 def _no_arg_classes():
