@@ -19,7 +19,8 @@ from jax.typing import ArrayLike
 from .. import ops
 from ..factory import Metric
 
-__all__ = ["fbeta_counts", "fbeta_from_counts", "metric_f1_score", "metric_fbeta_score"]
+__all__ = ["fbeta_counts", "fbeta_from_counts", "fbeta_predictions", "metric_f1_score",
+           "metric_fbeta_score"]
 
 _AVERAGES = (None, "micro", "macro", "weighted")
 _COUNT_NAMES = ("true_positives", "false_positives", "false_negatives", "intermediate_weights")

@@ -23,8 +23,8 @@ from .. import ops
 from ..factory import Metric
 
 __all__ = [
-    "confusion_matrix", "iou_from_confusion_matrix", "metric_binary_iou", "metric_iou",
-    "metric_mean_iou", "metric_one_hot_iou", "metric_one_hot_mean_iou",
+    "binary_labels", "confusion_matrix", "iou_from_confusion_matrix", "metric_binary_iou",
+    "metric_iou", "metric_mean_iou", "metric_one_hot_iou", "metric_one_hot_mean_iou",
 ]
 
 
@@ -118,7 +118,8 @@ def _checked_class_ids(metric, target_class_ids, num_classes) -> list[int]:
         bad = max(ids) if max(ids) >= num_classes else min(ids)
         raise ValueError(
             f"{_label(metric)}: Target class id {bad} is out of range, which is "
-            f"[{0}, {num_classes}). Pass target_class_ids within range(num_classes).")
+            f"[0, {num_classes}). Pass target_class_ids within range(num_classes) (negative "
+            f"ids count from the end, down to -{num_classes}).")
     return [int(i) for i in ids]
 
 
@@ -193,7 +194,6 @@ def _iou_initialize(num_classes, target_class_ids, name=None, dtype=None, ignore
     if jnp.issubdtype(self.dtype, jnp.floating):
         self.total_cm_compensation = self.add_variable(
             shape, "zeros", dtype=self.dtype, name="total_confusion_matrix_compensation")
-
 
 
 def _iou_labels(y_true, y_pred):
@@ -298,6 +298,7 @@ def _mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
         >>> round(float(m.result()), 4)
         0.5
     """
+    # An invalid num_classes gets a placeholder id here; IoU's checks then report it.
     super.initialize(num_classes, list(range(num_classes)) if _is_int(num_classes) else [0],
                      name=name, dtype=dtype, ignore_class=ignore_class,
                      sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)

@@ -190,14 +190,15 @@ def test_hypothesis_binary_iou_thresholds(threshold, seed, ids):
 
 # -- validation ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, fragment", [
-    (lambda: md.metric_iou(1, [0]), r"IoU 'io_u\w*': Invalid `num_classes`.*Received: "
-                                    r"num_classes=1"),
+    (lambda: md.metric_iou(1, [0]),
+     r"IoU 'io_u\w*': Invalid `num_classes`.*Received: num_classes=1"),
     (lambda: md.metric_mean_iou(2.0), r"MeanIoU 'mean_io_u\w*': Invalid `num_classes`"),
-    (lambda: md.metric_iou(3, [0, 3]), r"IoU 'io_u\w*': Target class id 3 is out of range, "
-                                       r"which is \[0, 3\)"),
+    (lambda: md.metric_iou(3, [0, 3]),
+     r"IoU 'io_u\w*': Target class id 3 is out of range, which is \[0, 3\)\."),
+    (lambda: md.metric_iou(3, [-4]), r"Target class id -4 is out of range"),
     (lambda: md.metric_one_hot_iou(3, [1, 5]), r"OneHotIoU .*Target class id 5 is out of range"),
-    (lambda: md.metric_binary_iou([2]), r"BinaryIoU .*Target class id 2 is out of range, "
-                                        r"which is \[0, 2\)"),
+    (lambda: md.metric_binary_iou([2]),
+     r"BinaryIoU .*Target class id 2 is out of range, which is \[0, 2\)"),
     (lambda: md.metric_iou(3, []), r"Invalid `target_class_ids`.*non-empty"),
     (lambda: md.metric_iou(3, [0], ignore_class="void"), r"Invalid `ignore_class`"),
     (lambda: md.metric_iou(3, [0], sparse_y_true=1), r"Invalid `sparse_y_true`"),
