@@ -13,6 +13,7 @@ each entry is that metric's list of variable values (its
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable, Mapping
 
@@ -418,6 +419,37 @@ def _tracked_class(store_ref: Callable) -> type:
         "__module__": Variable.__module__, "_md_store": store_ref})
 
 
+@functools.lru_cache(maxsize=None)
+def _packer(layout: tuple, dtypes: tuple) -> Callable:
+    """A jitted ``[values] -> (one flat buffer per dtype)`` for a variable layout."""
+
+    def pack(values):
+        groups = {d: [] for d in dtypes}
+        for (dtype, _), value in zip(layout, values):
+            groups[dtype].append(jnp.ravel(jnp.asarray(value, dtype)))
+        return tuple(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d)
+                     for d in dtypes)
+
+    return jax.jit(pack)
+
+
+@functools.lru_cache(maxsize=None)
+def _unpacker(layout: tuple, dtypes: tuple) -> Callable:
+    """A jitted inverse of `_packer`: buffers -> list of values."""
+
+    def unpack(buffers):
+        offsets = dict.fromkeys(dtypes, 0)
+        out = []
+        for dtype, shape in layout:
+            size = int(np.prod(shape, dtype=np.int64))
+            start = offsets[dtype]
+            offsets[dtype] = start + size
+            out.append(buffers[dtypes.index(dtype)][start:start + size].reshape(shape))
+        return out
+
+    return jax.jit(unpack)
+
+
 class _Store:
     """The fused members' variables packed into one flat buffer per dtype.
 
@@ -443,41 +475,20 @@ class _Store:
 
     def pack(self, values: list) -> tuple:
         """Per-member value lists → one flat buffer per dtype (traceable)."""
-        groups: dict[str, list] = {d: [] for d in self.dtypes}
-        for variables, vals in zip(self.variables, values):
-            for variable, value in zip(variables, vals):
-                groups[variable.dtype].append(jnp.ravel(jnp.asarray(value, variable.dtype)))
-        return tuple(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d)
-                     for d in self.dtypes)
-
-    def _spans(self):
-        offsets = dict.fromkeys(self.dtypes, 0)
-        for variable in self.flat:
-            size = int(np.prod(variable.shape, dtype=np.int64))
-            start = offsets[variable.dtype]
-            offsets[variable.dtype] = start + size
-            yield variable, self.dtypes.index(variable.dtype), start, size
+        return _packer(self.layout(), tuple(self.dtypes))([v for vals in values for v in vals])
 
     def unpack(self, buffers: tuple) -> list:
-        """The inverse of `pack` (traceable)."""
-        spans = iter(self._spans())
-        out = []
-        for variables in self.variables:
-            vals = []
-            for _ in variables:
-                variable, index, start, size = next(spans)
-                vals.append(buffers[index][start:start + size].reshape(variable.shape))
-            out.append(vals)
-        return out
+        """The inverse of `pack` (traceable): one list of values per member."""
+        flat = iter(_unpacker(self.layout(), tuple(self.dtypes))(buffers))
+        return [[next(flat) for _ in variables] for variables in self.variables]
+
+    def layout(self) -> tuple:
+        return tuple((v.dtype, v.shape) for v in self.flat)
 
     def pack_host(self) -> tuple:
-        """Pack the Variables' current values on the host (no compilation)."""
-        groups: dict[str, list] = {d: [] for d in self.dtypes}
-        for variable in self.flat:
-            groups[variable.dtype].append(np.ravel(np.asarray(_SLOT.__get__(variable, Variable))))
-        return tuple(jax.device_put(
-            np.concatenate(groups[d]).astype(d) if groups[d] else np.zeros((0,), d))
-            for d in self.dtypes)
+        """Pack the Variables' current values (one jitted call, shared per layout)."""
+        return _packer(self.layout(), tuple(self.dtypes))(
+            [_SLOT.__get__(v, Variable) for v in self.flat])
 
     def refresh(self) -> None:
         """Repack after a member's variables were written from outside the collection."""
@@ -486,14 +497,12 @@ class _Store:
             self.need_pack = False
 
     def sync(self) -> None:
-        """Write the buffers' values into the members' Variables (on the host, no compilation)."""
+        """Write the buffers' values into the members' Variables (one jitted call)."""
         if not self.dirty:
             return
         self.dirty = False
-        host = [np.asarray(b) for b in self.buffers]
-        pieces = [host[index][start:start + size].reshape(variable.shape)
-                  for variable, index, start, size in self._spans()]
-        for variable, value in zip(self.flat, jax.device_put(pieces)):
+        values = _unpacker(self.layout(), tuple(self.dtypes))(self.buffers)
+        for variable, value in zip(self.flat, values):
             _SLOT.__set__(variable, value)
 
     def release(self) -> None:
