@@ -562,6 +562,7 @@ class MetricCollection:
         self._jitted: dict[str, Any] = {}
         self._store: _Store | None = None
         self._fused: list[int] = []
+        self._eager: list[_Member] = []
 
     # -- building -------------------------------------------------------------------------
     def build(self, y_true: Any, y_pred: Any) -> None:
@@ -630,6 +631,7 @@ class MetricCollection:
             self._release()
             members = self._members()
             self._fused = [i for i, m in enumerate(members) if not _is_eager(m.metric)]
+            self._eager = [m for i, m in enumerate(members) if i not in self._fused]
             store = self._store = _Store([members[i].metric for i in self._fused])
         store.refresh()
         return store
@@ -758,10 +760,8 @@ class MetricCollection:
                 self._release()
                 retry.member.metric._md_go_eager(retry.reason)
         store.dirty = True
-        if len(self._fused) != len(self._members()):
-            for i, member in enumerate(self._members()):
-                if i not in self._fused:
-                    _member_update(member, None, *inputs, extra, False, eager=True)
+        for member in self._eager:
+            _member_update(member, None, *inputs, extra, False, eager=True)
 
     def _extra(self, extra: Mapping[str, Any] | None) -> dict:
         if not extra:

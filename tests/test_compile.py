@@ -532,3 +532,40 @@ def test_same_instance_twice_is_rejected():
     c = md.compile_metrics([m], weighted_metrics=[m])
     with pytest.raises(CompileMetricsError, match="appears twice"):
         c.update_state(*REGRESSION)
+
+
+def test_untraceable_member_falls_back_to_eager_with_a_warning():
+    def init(name="calls", **kwargs):
+        super.initialize(name=name, **kwargs)
+        self.n = self.add_variable((), "zeros", name="n")
+        self.seen = 0
+
+    def update(y_true, y_pred, sample_weight=None):
+        self.seen = self.seen + 1  # a Python side effect: cannot run once per trace
+        self.n.assign_add(1.0)
+
+    Calls = Metric("Calls", init, update, lambda: self.n)
+    metric = Calls()
+    c = md.compile_metrics(["mse", metric])
+    with pytest.warns(md.MetricEagerWarning, match="Calls"):
+        c.update_state(*REGRESSION)
+    c.update_state(*REGRESSION)
+    out = c.result()
+    assert float(out["calls"]) == 2.0 and metric.seen == 2
+    np.testing.assert_allclose(out["mse"], np.mean((REGRESSION[0] - REGRESSION[1]) ** 2),
+                               rtol=1e-6)
+
+
+def test_identical_collections_share_the_compiled_update():
+    from metricdsl.compile import _SHARED
+
+    need("MeanSquaredError")
+    first = md.compile_metrics(["mse", "mae"], weighted_metrics=["mse"])
+    first.update_state(*REGRESSION, sample_weight=WEIGHTS)
+    count = len(_SHARED)
+    second = md.compile_metrics(["MSE", "MAE"], weighted_metrics=["mean_squared_error"])
+    second.update_state(*REGRESSION, sample_weight=WEIGHTS)
+    assert len(_SHARED) == count
+    assert list(second.result()) == ["MSE", "MAE", "mean_squared_error"]
+    for a, b in zip(first.result().values(), second.result().values()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
