@@ -107,7 +107,8 @@ def _iou_rows(keras, rng) -> list[dict]:
     y_pred = jnp.asarray(rng.integers(0, CLASSES, BATCH), "int32")
     weight = jnp.asarray(rng.integers(0, 3, BATCH), "int32")
     rows = []
-    for label, args in [("unweighted", (y_true, y_pred)), ("int weights", (y_true, y_pred, weight))]:
+    cases = [("unweighted", (y_true, y_pred)), ("int weights", (y_true, y_pred, weight))]
+    for label, args in cases:
         cm = jnp.zeros((CLASSES, CLASSES), "int32")
         calls = {"metricdsl_stateful": _stateful(md.metric_mean_iou(CLASSES), *args),
                  "metricdsl_stateless_jit": _stateless(md.metric_mean_iou(CLASSES), *args),
@@ -125,7 +126,8 @@ def _f1_rows(keras, rng) -> list[dict]:
     y_pred = jnp.asarray(rng.uniform(size=(BATCH, CLASSES)), "float32")
     weight = jnp.asarray(rng.uniform(size=BATCH), "float32")
     rows = []
-    for label, args in [("unweighted", (y_true, y_pred)), ("weights (N,)", (y_true, y_pred, weight))]:
+    cases = [("unweighted", (y_true, y_pred)), ("weights (N,)", (y_true, y_pred, weight))]
+    for label, args in cases:
         ours = md.metric_f1_score()
         ours.build(y_true, y_pred)
         stateless = md.metric_f1_score()

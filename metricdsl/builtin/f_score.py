@@ -142,7 +142,8 @@ def _fbeta_initialize(average=None, beta=1.0, threshold=None, name="fbeta_score"
             f"Received: beta={beta} of type '{type(beta)}'. Write e.g. beta=2.0.")
     if beta <= 0.0:
         raise ValueError(
-            f"{_label(self)}: Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
+            f"{_label(self)}: Invalid `beta` argument value. It should be > 0. "
+            f"Received: beta={beta}")
     if threshold is not None:
         if not isinstance(threshold, float):
             raise ValueError(

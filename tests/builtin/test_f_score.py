@@ -1,4 +1,4 @@
-"""FBetaScore / F1Score: Keras acceptance vectors, scikit-learn, numpy references, the stateless API."""
+"""FBetaScore / F1Score: Keras vectors, scikit-learn, numpy references, the stateless API."""
 
 import pickle
 

@@ -11,7 +11,7 @@ IOU_EPSILON = 1e-7
 
 def iou_confusion_matrix(y_true, y_pred, num_classes, sample_weight=None, ignore_class=None,
                          integer_weights=False):
-    """``cm[i, j]`` = total weight of labels ``i`` predicted as ``j`` (rows true, columns predicted).
+    """``cm[i, j]`` = total weight of label ``i`` predicted as ``j`` (rows true, columns predicted).
 
     Entries with a label or prediction outside ``[0, num_classes)`` or a true
     label equal to ``ignore_class`` are skipped. ``integer_weights`` truncates
