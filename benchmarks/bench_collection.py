@@ -19,13 +19,12 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import jax.numpy as jnp
+import numpy as np
+from _harness import report, seconds_per_call
 
-from _harness import report, seconds_per_call  # noqa: E402
-
-import metricdsl as md  # noqa: E402
+import metricdsl as md
 
 NAMES = ["mse", "mae", "mape", "msle", "logcosh", "binary_accuracy", "binary_crossentropy",
          "hinge"]

@@ -11,6 +11,7 @@ Run: ``python examples/optax_training.py [--epochs N]`` (needs ``pip install met
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -32,7 +33,7 @@ def make_data(n: int, seed: int):
 
 def init_params(key, sizes=(2, 32, 32, 1)):
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         key, sub = jax.random.split(key)
         params.append((jax.random.normal(sub, (fan_in, fan_out)) * jnp.sqrt(2.0 / fan_in),
                        jnp.zeros(fan_out)))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import weakref
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -335,7 +336,7 @@ def _match(metrics: Any, y: Any) -> list:
 
 # -- members and naming -----------------------------------------------------------------------
 class _Member:
-    __slots__ = ("metric", "output", "prefix", "weighted", "tracker")
+    __slots__ = ("metric", "output", "prefix", "tracker", "weighted")
 
     def __init__(self, metric, output=0, prefix=None, weighted=False, tracker=None):
         self.metric = metric
@@ -419,7 +420,7 @@ def _tracked_class(store_ref: Callable) -> type:
         "__module__": Variable.__module__, "_md_store": store_ref})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _packer(layout: tuple, dtypes: tuple) -> Callable:
     """A jitted ``[values] -> (one flat buffer per dtype)`` for a variable layout."""
 
@@ -433,7 +434,7 @@ def _packer(layout: tuple, dtypes: tuple) -> Callable:
     return jax.jit(pack)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _unpacker(layout: tuple, dtypes: tuple) -> Callable:
     """A jitted inverse of `_packer`: buffers -> list of values."""
 

@@ -6,7 +6,8 @@ tqdm (the ``progress`` extra) is imported only when a progress bar is asked for.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 

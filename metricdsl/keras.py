@@ -20,7 +20,7 @@ from typing import Any
 
 from .base import MetricBase
 
-__all__ = ["KerasMetric", "to_keras"]
+__all__ = ["to_keras"]  # KerasMetric: module attribute, created on first use
 
 _CLASS: list = []
 _KERAS_AGGREGATIONS = {"sum": "sum", "mean": "mean", "only_first_replica": "only_first_replica"}

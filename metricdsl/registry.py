@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -313,8 +314,8 @@ def deserialize(config: Any) -> Any:
     ``module`` entry is informational and never imported.
 
     Raises:
-        ValueError: for an unknown class or function name (with close matches)
-            or a config that is not a dict with ``class_name``.
+        ValueError: for an unknown class or function name (with close matches).
+        TypeError: for a config that is not a dict with ``class_name``.
 
     Example:
         >>> import metricdsl as md
@@ -324,7 +325,7 @@ def deserialize(config: Any) -> Any:
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
+        raise TypeError(
             f"deserialize: expected a dict with 'class_name' and 'config' (from md.serialize); "
             f"received {config!r}.")
     class_name = config["class_name"]
@@ -346,7 +347,7 @@ def deserialize(config: Any) -> Any:
             f"registered with md.register(cls) can be deserialized." + _did_you_mean(
                 str(class_name), table))
     if not isinstance(inner, dict):
-        raise ValueError(f"deserialize: the config of {class_name!r} must be a dict; received "
+        raise TypeError(f"deserialize: the config of {class_name!r} must be a dict; received "
                          f"{inner!r}.")
     return cls.from_config({k: _deserialize_value(v) for k, v in inner.items()})
 

@@ -182,7 +182,7 @@ def test_classes_and_instances_and_configs():
 
 
 def test_callables_are_named_like_keras():
-    def MyError(y_true, y_pred):  # noqa: N802 - checks snake-casing of the name
+    def MyError(y_true, y_pred):
         return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
     def plain(y_true, y_pred):
@@ -262,8 +262,8 @@ def test_naming_and_values_match_real_keras_compile_metrics():
         expected = {k: np.asarray(v) for k, v in theirs.result().items()}
         got = ours.result()
         assert list(got) == list(expected), (metrics, weighted)
-        for key in expected:
-            np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)
+        for key, value in expected.items():
+            np.testing.assert_allclose(got[key], value, rtol=1e-5, err_msg=key)
     del keras
 
 

@@ -106,7 +106,7 @@ def test_history_from_a_collection():
 def test_optax_example_runs():
     example = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "optax_training.py")
     done = subprocess.run([sys.executable, example, "--epochs", "2"], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("epoch 1/2:") and "val_accuracy" in lines[0]

@@ -4,14 +4,14 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 keras = pytest.importorskip("keras")
 
-import metricdsl as md  # noqa: E402
-from metricdsl import Metric, ops  # noqa: E402
-from metricdsl.keras import to_keras  # noqa: E402
+import metricdsl as md
+from metricdsl import Metric, ops
+from metricdsl.keras import to_keras
 
 pytestmark = pytest.mark.keras
 

@@ -182,7 +182,7 @@ def test_deserialize_only_uses_the_registry():
     assert set(sys.modules) == before
     with pytest.raises(ValueError, match="Did you mean: 'MeanSquaredError'"):
         md.deserialize({"class_name": "MeanSquaredErrors", "config": {}})
-    with pytest.raises(ValueError, match="expected a dict"):
+    with pytest.raises(TypeError, match="expected a dict"):
         md.deserialize(["Mean"])
 
 
