@@ -134,12 +134,13 @@ def register(obj: Any = None, *, name: str | None = None) -> Any:
 
     Example:
         >>> import metricdsl as md
-        >>> def _init(name="batch_count", dtype=None):
+        >>> def _init(name="docs_batch_count", dtype=None):
         ...     super.initialize(name=name, dtype=dtype)
         ...     self.n = self.add_variable((), "zeros", name="n")
-        >>> BatchCount = md.register(md.Metric(
-        ...     "BatchCount", _init, lambda y_true, y_pred: self.n.assign_add(1), lambda: self.n))
-        >>> md.deserialize(md.serialize(BatchCount(name="steps"))).name
+        >>> DocsBatchCount = md.register(md.Metric(
+        ...     "DocsBatchCount", _init, lambda y_true, y_pred: self.n.assign_add(1),
+        ...     lambda: self.n))
+        >>> md.deserialize(md.serialize(DocsBatchCount(name="steps"))).name
         'steps'
     """
     if obj is None:
