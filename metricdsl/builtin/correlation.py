@@ -94,7 +94,7 @@ metric_pearson_correlation = Metric(
 
 
 def _concordance_initialize(name="concordance_correlation", dtype=None, axis=-1):
-    """Concordance correlation (Lin's CCC): weighted mean over samples of each sample's CCC along ``axis``.
+    """Concordance correlation (Lin's CCC): weighted mean of each sample's CCC along ``axis``.
 
     Called with ``y_true, y_pred`` (and ``axis``) it returns the per-sample
     coefficients instead.

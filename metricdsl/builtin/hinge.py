@@ -54,7 +54,7 @@ def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
 
 
 def categorical_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
-    """Per-sample ``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis.
+    """Per-sample ``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` (last axis).
 
     Args:
         y_true: One-hot labels, shape ``(N, ..., C)``.

@@ -8,8 +8,6 @@ any math (Keras computes in ``y_pred``'s dtype, so integer predictions turn
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 import numbers
 
@@ -18,7 +16,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from .. import ops
-from ..factory import Metric
+from ..factory import Metric, function_only
 from .reduction import metric_mean, metric_mean_wrapper
 
 __all__ = [
@@ -131,7 +129,7 @@ def _l2_normalize(x: jax.Array, axis) -> jax.Array:
 
 
 def cosine_similarity(y_true: ArrayLike, y_pred: ArrayLike, axis=-1) -> jax.Array:
-    """Per-sample ``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (positive, unlike the loss).
+    """Per-sample ``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (the loss negates it).
 
     Args:
         y_true: Targets.
@@ -177,7 +175,7 @@ def huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> jax.Array
 
 
 def squared_error(y_true: ArrayLike, y_pred: ArrayLike, dtype: str) -> jax.Array:
-    """Element-wise ``(y_pred - y_true)^2`` in ``dtype``, after Keras's rank alignment (for RMSE)."""
+    """Element-wise ``(y_pred - y_true)^2`` in ``dtype`` after Keras's rank alignment (for RMSE)."""
     y_true = ops.cast(y_true, dtype)
     y_pred = ops.cast(y_pred, dtype)
     y_true, y_pred = ops.squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -253,7 +251,7 @@ def r2_score(num_samples, squared_sum, sum_, residual, count,
 # --------------------------------------------------------------------------
 
 def _check_pair(who: str, y_true: ArrayLike, y_pred: ArrayLike) -> None:
-    """Shape check of ``y_true``/``y_pred`` from their shapes only (runs before any state change)."""
+    """Check that ``y_true`` and ``y_pred`` broadcast, from their shapes only."""
     _check_broadcast(who, *_aligned_shapes(y_true, y_pred))
 
 
@@ -323,7 +321,7 @@ metric_mean_absolute_error = Metric(
 
 
 def _mape_initialize(name="mean_absolute_percentage_error", dtype=None):
-    """Mean absolute percentage error: weighted mean of ``100 mean(|y_true - y_pred| / max(|y_true|, eps))``.
+    """Mean absolute percentage error: weighted mean of ``100 mean(|y - ŷ| / max(|y|, eps))``.
 
     ``eps = 1e-7``, so a zero target contributes ``|y_pred| * 1e9`` percent, as in Keras.
     Called with ``y_true, y_pred`` it returns the per-sample values instead.
@@ -412,7 +410,7 @@ metric_root_mean_squared_error = Metric(
 
 
 def _cosine_initialize(name="cosine_similarity", dtype=None, axis=-1):
-    """Cosine similarity: weighted mean of ``sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``.
+    """Cosine similarity: weighted mean of ``sum(l2_normalize(y) * l2_normalize(ŷ), axis)``.
 
     Class-only (Keras exports no metric function for it). Unlike Keras,
     ``get_config()`` includes ``axis``, so a config round trip keeps it.
@@ -557,7 +555,7 @@ def _r2_check_batch(y_true, y_pred, sample_weight):
             "reset on a new metric).")
     if sample_weight is not None:
         weight_shape = ops.shape(sample_weight)
-        weight_shape = weight_shape + (1,) if len(weight_shape) == 1 else weight_shape
+        weight_shape = (*weight_shape, 1) if len(weight_shape) == 1 else weight_shape
         try:
             fits = jnp.broadcast_shapes(weight_shape, true_shape) == tuple(true_shape)
         except ValueError:
@@ -604,39 +602,12 @@ metric_r2_score = Metric(
 
 # Function-only builtins ----------------------------------------------------------------------
 
-_FUNCTION_ONLY = (
-    "{name}() is function-only: it computes per-sample values and needs data, as in "
-    "{name}(y_true, y_pred{extra}); it has no metric class ({problem}). To average it over "
-    "batches, use metric_mean_wrapper({name}{extra_kw}){alternative}.")
-
-
-def _function_only(alternative: str = "", extra: str = "", extra_kw: str = ""):
-    """Mark a builtin as function-only and give calls without data a clear ``TypeError``."""
-
-    def decorate(fn):
-        signature = inspect.signature(fn)
-
-        @functools.wraps(fn)
-        def call(*args, **kwargs):
-            try:
-                signature.bind(*args, **kwargs)
-            except TypeError as err:
-                raise TypeError(_FUNCTION_ONLY.format(
-                    name=fn.__name__, extra=extra, extra_kw=extra_kw, problem=err,
-                    alternative=alternative)) from None
-            return fn(*args, **kwargs)
-
-        call.__metricdsl_function_only__ = True
-        return call
-
-    return decorate
-
-
-@_function_only(extra=", delta=1.0", extra_kw=", delta=1.0")
+@function_only
 def metric_huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> jax.Array:
     """Per-sample Huber loss (function-only; Keras's ``huber``).
 
-    ``mean(where(|e| <= delta, e^2 / 2, delta |e| - delta^2 / 2), axis=-1)`` with ``e = y_pred - y_true``.
+    ``mean(where(|e| <= delta, e^2 / 2, delta |e| - delta^2 / 2), axis=-1)``,
+    ``e = y_pred - y_true``.
 
     Args:
         y_true: Targets, shape ``(N, ..., d)``.
@@ -657,7 +628,7 @@ def metric_huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> ja
     return huber(y_true, y_pred, delta=delta)
 
 
-@_function_only(alternative=", or the class metric_log_cosh_error()")
+@function_only
 def metric_log_cosh(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     """Per-sample log-cosh error (function-only; Keras's ``log_cosh``).
 
