@@ -488,8 +488,9 @@ class _Store:
 
     def pack_host(self) -> tuple:
         """Pack the Variables' current values (one jitted call, shared per layout)."""
-        return _packer(self.layout(), tuple(self.dtypes))(
-            [_SLOT.__get__(v, Variable) for v in self.flat])
+        with jax.ensure_compile_time_eval():  # concrete even if called while tracing
+            return _packer(self.layout(), tuple(self.dtypes))(
+                [_SLOT.__get__(v, Variable) for v in self.flat])
 
     def refresh(self) -> None:
         """Repack after a member's variables were written from outside the collection."""
@@ -502,7 +503,8 @@ class _Store:
         if not self.dirty:
             return
         self.dirty = False
-        values = _unpacker(self.layout(), tuple(self.dtypes))(self.buffers)
+        with jax.ensure_compile_time_eval():  # concrete even if a read happens while tracing
+            values = _unpacker(self.layout(), tuple(self.dtypes))(self.buffers)
         for variable, value in zip(self.flat, values):
             _SLOT.__set__(variable, value)
 

@@ -570,3 +570,17 @@ def test_identical_collections_share_the_compiled_update():
     assert list(second.result()) == ["MSE", "MAE", "mean_squared_error"]
     for a, b in zip(first.result().values(), second.result().values()):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_stateless_use_after_stateful_updates_leaks_no_tracers():
+    need("MeanSquaredError")
+    c = md.compile_metrics(["mse", "mae"])
+    c.build(*REGRESSION)
+    initial = c.stateless_reset_state()
+    c.update_state(*REGRESSION)  # the packed state is newer than the members' variables
+    state = jax.jit(c.stateless_update_state)(initial, *REGRESSION)
+    np.testing.assert_allclose(c.stateless_result(state)["mse"], c.result()["mse"], rtol=1e-6)
+    for variable in c.variables:
+        assert not isinstance(variable.value, jax.core.Tracer)
+    c.update_state(*REGRESSION)
+    np.testing.assert_allclose(c.result()["mse"], c.stateless_result(state)["mse"], rtol=1e-6)
