@@ -92,10 +92,12 @@ def test_per_sample_values_match_reference(name, data):
     np.testing.assert_array_equal(values, expected)
 
 
-# Weighted results: one case per per-sample values shape and metric ((N,), (N, 1), (N, T)); the
-# 3-D cases' weighting is the (N, T) one of binary_accuracy (each weight shape costs a compile).
-@pytest.mark.parametrize("name", sorted(set(CASES) - {"categorical_accuracy_3d",
-                                                      "sparse_top_k_column_3d"}))
+# Weighted results for each per-sample values shape ((N,), (N, 1), (N, T)) and each kernel
+# family (each weight shape costs a compile; the other metrics' weighting is compared with
+# Keras in test_accuracy_probabilistic_keras.py and below with (N,) weights).
+@pytest.mark.parametrize("name", ["binary_accuracy", "binary_accuracy_column",
+                                  "sparse_categorical_accuracy", "top_k",
+                                  "sparse_top_k_sorted_ids"])
 @given(data=st.data())
 def test_weighted_result_matches_reference(name, data):
     ctor, kwargs, true_st, pred_st, ref_fn = CASES[name]
@@ -246,13 +248,19 @@ def test_dual_call_returns_keras_per_sample_shapes():
     values = md.metric_binary_accuracy([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]])
     assert values.shape == (4, 1)
     np.testing.assert_array_equal(np.ravel(values), [1, 1, 1, 0])
-    assert md.metric_binary_accuracy(y_true=[1, 0], y_pred=[0.2, 0.1], threshold=0.1).shape == (2,)
-    assert md.metric_sparse_categorical_accuracy([[2], [1]], np.eye(3)[[2, 0]]).shape == (2,)
-    assert md.metric_categorical_accuracy(np.eye(3), np.eye(3)).shape == (3,)
-    assert md.metric_top_k_categorical_accuracy(np.eye(3), np.eye(3), k=1).shape == (3,)
+    # The cases' shapes (N = 8 samples, C = 5 classes), as Keras returns them.
+    y_true, y_pred = _concrete("categorical_accuracy", np.random.default_rng(3))
+    labels = np.argmax(y_true, -1)
+    assert md.metric_binary_accuracy(y_true=y_true, y_pred=y_pred, threshold=0.1).shape == (N, C)
+    assert md.metric_categorical_accuracy(y_true, y_pred).shape == (N,)
+    assert md.metric_top_k_categorical_accuracy(y_true, y_pred, k=2).shape == (N,)
+    assert md.metric_sparse_categorical_accuracy(labels[:, None], y_pred).shape == (N,)
     sparse_top_k = md.metric_sparse_top_k_categorical_accuracy
-    assert sparse_top_k([[2], [1]], np.eye(3)[[2, 0]], k=1).shape == (2, 1)  # keeps y_true's shape
-    assert sparse_top_k([2, 1], [[2, 0], [0, 1]], k=1, from_sorted_ids=True).shape == (2,)
+    assert sparse_top_k(labels[:, None], y_pred, k=2).shape == (N, 1)  # keeps y_true's shape
+    assert sparse_top_k(labels, y_pred, k=2).shape == (N,)
+    sorted_ids = np.argsort(-y_pred, -1)[:, :4]
+    np.testing.assert_array_equal(sparse_top_k(labels, sorted_ids, k=2, from_sorted_ids=True),
+                                  sparse_top_k(labels, y_pred, k=2))
 
 
 @pytest.mark.parametrize("ctor", [md.metric_binary_accuracy, md.metric_categorical_accuracy,
