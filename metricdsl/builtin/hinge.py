@@ -15,7 +15,7 @@ from jax.typing import ArrayLike
 from .. import ops
 from ..factory import Metric
 from .reduction import metric_mean_wrapper
-from .regression import _aligned_pair, _checked_update_state
+from .regression import _aligned_pair, _checked_update_state, _mean_last_axis
 
 __all__ = ["metric_categorical_hinge", "metric_hinge", "metric_squared_hinge"]
 
@@ -40,7 +40,8 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``(N, ...)``.
     """
     y_true, y_pred = _aligned_pair("hinge", y_true, y_pred)
-    return ops.mean(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
+    return _mean_last_axis(lambda t, p: ops.maximum(1.0 - t * p, 0.0),
+                           _hinge_labels(y_true), y_pred)
 
 
 def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -50,7 +51,8 @@ def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``y_pred.shape[:-1]``.
     """
     y_true, y_pred = _aligned_pair("squared_hinge", y_true, y_pred)
-    return ops.mean(ops.square(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
+    return _mean_last_axis(lambda t, p: ops.square(ops.maximum(1.0 - t * p, 0.0)),
+                           _hinge_labels(y_true), y_pred)
 
 
 def categorical_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:

@@ -361,3 +361,26 @@ def test_subclassing_a_builtin():
     m = squared_rmse()
     m.update_state([2.0, 4.0, 6.0, 8.0], [1.0, 3.0, 2.0, 3.0], sample_weight=[0, 1, 0, 1])
     close(m.result(), 13.0)
+
+
+@pytest.mark.parametrize("metric, kwargs, shape", [
+    ("mean_squared_error", {}, (4, 2, 3)), ("root_mean_squared_error", {}, (4, 3)),
+    ("r2_score", {}, (6, 3)),
+])
+def test_low_precision_dtypes(metric, kwargs, shape, rng):
+    y_true, y_pred, sample_weight = _batch(rng, shape)
+    m = getattr(md, f"metric_{metric}")(**kwargs, dtype="bfloat16")
+    m.update_state(y_true, y_pred, sample_weight)
+    expected = getattr(ref, metric)(y_true, y_pred, sample_weight)
+    # R2Score keeps float32 state whatever its dtype (Keras); the others compute in bfloat16.
+    assert m.result().dtype == ("float32" if metric == "r2_score" else "bfloat16")
+    np.testing.assert_allclose(np.asarray(m.result(), np.float32), expected, rtol=2e-2)
+
+
+def test_keras_shaped_columns_take_the_fast_path_with_the_same_values(rng):
+    # (N, 1) inputs: kernels drop the size-1 axis before the math; values are unchanged.
+    y_true, y_pred, sample_weight = _batch(rng, (4, 1))
+    for metric in ("log_cosh_error", "root_mean_squared_error", "mean_squared_logarithmic_error"):
+        m = getattr(md, f"metric_{metric}")()
+        m.update_state(y_true, y_pred, sample_weight)
+        close(m.result(), getattr(ref, metric)(y_true, y_pred, sample_weight))
