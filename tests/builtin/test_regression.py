@@ -384,3 +384,18 @@ def test_keras_shaped_columns_take_the_fast_path_with_the_same_values(rng):
         m = getattr(md, f"metric_{metric}")()
         m.update_state(y_true, y_pred, sample_weight)
         close(m.result(), getattr(ref, metric)(y_true, y_pred, sample_weight))
+
+
+@pytest.mark.parametrize("metric, kwargs, shape", [
+    ("r2_score", {"class_aggregation": "variance_weighted_average", "num_regressors": 2}, (6, 3)),
+    ("root_mean_squared_error", {}, (4, 3)),
+])
+def test_merged_shards_equal_one_pass(metric, kwargs, shape, rng):
+    batches = [_batch(rng, shape) for _ in range(3)]
+    shards = [getattr(md, f"metric_{metric}")(**kwargs) for _ in batches]
+    for shard, batch in zip(shards, batches):
+        shard.update_state(*batch)
+    shards[0].merge_state(shards[1:])
+    y_true, y_pred, sample_weight = (np.concatenate(parts) for parts in zip(*batches))
+    close(shards[0].result(), getattr(ref, metric)(y_true, y_pred, sample_weight, **kwargs),
+          rtol=1e-4)
