@@ -63,7 +63,8 @@ def _check_last_axis_pair(owner, y_true, y_pred):
 def _check_axis(owner, axis, rank):
     """Raise unless ``axis`` is an int (not bool) naming an axis of a rank-``rank`` array."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise ValueError(f"{owner}: axis must be of type int; received {axis!r}.")
+        # Keras raises ValueError here.
+        raise ValueError(f"{owner}: axis must be of type int; received {axis!r}.")  # noqa: TRY004
     if not -rank <= axis < rank:
         raise ValueError(
             f"{owner}: axis={axis} is out of range for y_pred of rank {rank}.")

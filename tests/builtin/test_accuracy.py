@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from references import accuracy as ref
 
 import metricdsl as md
 from metricdsl import Metric
 from metricdsl.builtin import accuracy as kernels
-from references import accuracy as ref
 
 N, T, C = 8, 3, 5
 

@@ -11,12 +11,12 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import jax
+import numpy as np
+import pytest
 
-import metricdsl as md  # noqa: E402
-from metricdsl.builtin import accuracy as accuracy_kernels  # noqa: E402
+import metricdsl as md
+from metricdsl.builtin import accuracy as accuracy_kernels
 
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.keras
@@ -119,6 +119,28 @@ def test_functions_match_keras(case):
     # Keras's sparse cross-entropy reads y_true.shape, so it needs arrays, not numpy.
     expected = np.asarray(getattr(keras.metrics, fn_name)(
         keras.ops.convert_to_tensor(y_true), keras.ops.convert_to_tensor(y_pred), **kwargs))
+    values = np.asarray(ours(y_true, y_pred, **kwargs))
+    assert values.shape == expected.shape
+    np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("ours, fn_name, kwargs, kind", [
+    (md.metric_binary_focal_crossentropy, "binary_focal_crossentropy", {}, "binary"),
+    (md.metric_binary_focal_crossentropy, "binary_focal_crossentropy",
+     {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5, "label_smoothing": 0.1},
+     "binary"),
+    (md.metric_binary_focal_crossentropy, "binary_focal_crossentropy",
+     {"from_logits": True, "axis": 0}, "logits"),
+    (md.metric_categorical_focal_crossentropy, "categorical_focal_crossentropy",
+     {"alpha": 0.5, "gamma": 3.0, "label_smoothing": 0.1}, "one_hot"),
+    (md.metric_categorical_focal_crossentropy, "categorical_focal_crossentropy",
+     {"from_logits": True}, "one_hot_logits"),
+    (md.metric_categorical_focal_crossentropy, "categorical_focal_crossentropy", {"axis": 1},
+     "one_hot_axis_1"),
+])
+def test_focal_functions_match_keras(ours, fn_name, kwargs, kind):
+    y_true, y_pred = _data(kind, np.random.default_rng(2))
+    expected = np.asarray(getattr(keras.metrics, fn_name)(y_true, y_pred, **kwargs))
     values = np.asarray(ours(y_true, y_pred, **kwargs))
     assert values.shape == expected.shape
     np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-6)

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from references import probabilistic as ref
+from references.accuracy import keras_weighted_mean
 
 import metricdsl as md
 from metricdsl import Metric
-from references import probabilistic as ref
-from references.accuracy import keras_weighted_mean
 
 N, T, C = 8, 3, 5
 TOL = {"rtol": 1e-5, "atol": 1e-5}
@@ -106,7 +106,7 @@ METRIC_CASES = ["bce_logits_smoothing", "cce_axis_1", "scce", "scce_logits_ignor
                 "kl_divergence", "poisson"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jitted_call(name):
     """The case's call ``fn(y_true, y_pred, **kwargs)`` compiled once (the eager dual call is
     tested in test_dual_call_returns_per_sample_values)."""
@@ -146,7 +146,7 @@ def test_weighted_result_matches_reference(name, data):
 @pytest.mark.parametrize("name", ["bce", "cce_logits_smoothing", "scce_logits_ignore",
                                   "kl_divergence", "poisson"])
 def test_stateful_equals_jitted_stateless_and_streaming(name):
-    ctor, kwargs, true_st, pred_st, ref_fn = CASES[name]
+    ctor, kwargs, *_, ref_fn = CASES[name]
     rng = np.random.default_rng(2)
     batches = []
     for _ in range(2):
