@@ -835,7 +835,12 @@ class MetricCollection:
         """Pure result: the flat ``{name: value}`` dict computed from ``state``."""
         self._require_built()
         self._check_state(state)
-        return _name_results(self._members(), self._values(list(state)))
+        members = self._members()
+        fn = self._jitted.get("values")
+        if fn is None:
+            eager = any(_is_eager(m.metric) for m in members)
+            fn = self._jitted["values"] = self._values if eager else jax.jit(self._values)
+        return _name_results(members, fn(list(state)))
 
     def _check_state(self, state: Any) -> None:
         members = self._members()
