@@ -750,7 +750,7 @@ class MetricCollection:
             CompileMetricsError: if the outputs do not have the structure of the
                 first batch, or ``extra`` names an unknown tracker.
         """
-        if not self.built:
+        if self._layout is None:
             self.build(y_true, y_pred)
         inputs = self._inputs(y_true, y_pred, sample_weight)
         extra = self._extra(extra)
@@ -828,6 +828,8 @@ class MetricCollection:
         """
         self._require_built()
         self._check_state(state)
+        if self._layout is None:  # only trackers: any outputs will do
+            self.build(y_true, y_pred)
         return self._stateless_fn()(list(state), *self._inputs(y_true, y_pred, sample_weight),
                                     self._extra(extra))
 

@@ -375,6 +375,10 @@ def test_add_metric_without_compiled_metrics():
     c.add_metric(2.0, "loss")
     c.add_metric(4.0, "loss")
     assert float(c.result()["loss"]) == 3.0
+    c.update_state(*REGRESSION, extra={"loss": 6.0})
+    assert float(c.result()["loss"]) == 4.0
+    state = c.stateless_update_state(c.stateless_reset_state(), *REGRESSION, extra={"loss": 1.0})
+    assert c.stateless_result(state) == {"loss": 1.0}
 
 
 # -- build, stateless, jit ------------------------------------------------------------------------
