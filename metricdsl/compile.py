@@ -409,11 +409,8 @@ def _tracked_class(store_ref: Callable) -> type:
         _SLOT.__set__(self, value)
 
     def reduce(self, protocol=2):
-        plain = object.__new__(Variable)
-        for name in ("name", "shape", "dtype", "aggregation", "initializer"):
-            object.__setattr__(plain, name, getattr(self, name))
-        _SLOT.__set__(plain, self._value)
-        return plain.__reduce_ex__(protocol)
+        return _plain_variable, (self.name, self.shape, self.dtype, self.aggregation,
+                                 self.initializer, self._value)
 
     return type("Variable", (Variable,), {
         "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
@@ -449,6 +446,16 @@ def _unpacker(layout: tuple, dtypes: tuple) -> Callable:
         return out
 
     return jax.jit(unpack)
+
+
+def _plain_variable(name, shape, dtype, aggregation, initializer, value) -> Variable:
+    """Copies and pickles of a collection member's Variable are plain Variables."""
+    plain = object.__new__(Variable)
+    for key, item in (("name", name), ("shape", shape), ("dtype", dtype),
+                      ("aggregation", aggregation), ("initializer", initializer)):
+        object.__setattr__(plain, key, item)
+    _SLOT.__set__(plain, value)
+    return plain
 
 
 class _Store:

@@ -1,7 +1,9 @@
 """compile_metrics / MetricCollection: Keras 3 resolution, naming, structures, stateless use."""
 
 import collections
+import copy
 import os
+import pickle
 
 import jax
 import jax.numpy as jnp
@@ -448,6 +450,10 @@ def test_member_metrics_reflect_the_collection_state():
     np.testing.assert_allclose(mse.result(), expected * 4 / 5, rtol=1e-6)
     c.update_state(*REGRESSION)
     np.testing.assert_allclose(c.result()["mean_squared_error"], expected * 5 / 6, rtol=1e-6)
+    for copied in (pickle.loads(pickle.dumps(mse)), copy.deepcopy(mse)):
+        assert type(copied.variables[0]) is md.Variable
+        np.testing.assert_allclose(copied.result(), expected * 5 / 6, rtol=1e-6)
+    assert type(pickle.loads(pickle.dumps(mse.variables[0]))) is md.Variable
 
 
 def test_eager_member_in_a_collection():
