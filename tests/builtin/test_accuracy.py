@@ -134,7 +134,7 @@ def _concrete(name, rng):
 @pytest.mark.parametrize("name", ["accuracy", "binary_accuracy_column", "categorical_accuracy",
                                   "sparse_categorical_accuracy", "top_k", "sparse_top_k",
                                   "sparse_top_k_sorted_ids"])
-def test_stateful_equals_jitted_stateless_and_streaming(name):
+def test_stateful_equals_jitted_stateless_streaming_and_merged(name):
     ctor, kwargs, *_, ref_fn = CASES[name]
     rng = np.random.default_rng(1)
     batches = [(*_concrete(name, rng), rng.uniform(0, 2, N).astype("float32")) for _ in range(2)]
@@ -145,6 +145,11 @@ def test_stateful_equals_jitted_stateless_and_streaming(name):
         stateful.update_state(y_true, y_pred, sample_weight=w)
         state = update(state, y_true, y_pred, sample_weight=w)
     assert float(stateless.stateless_result(state)) == float(stateful.result())
+    shards = [ctor(**kwargs) for _ in batches]  # one metric per shard, merged
+    for shard, (y_true, y_pred, w) in zip(shards, batches):
+        shard.update_state(y_true, y_pred, sample_weight=w)
+    shards[0].merge_state(shards[1:])
+    np.testing.assert_allclose(shards[0].result(), stateful.result(), rtol=1e-6)
     all_true, all_pred, all_w = (np.concatenate(parts) for parts in zip(*batches))
     expected = ref.keras_weighted_mean(ref_fn(all_true, all_pred, **kwargs), all_w)
     np.testing.assert_allclose(stateful.result(), expected, rtol=1e-6)

@@ -3,6 +3,7 @@
 import functools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given
@@ -145,7 +146,7 @@ def test_weighted_result_matches_reference(name, data):
 
 @pytest.mark.parametrize("name", ["bce", "cce_logits_smoothing", "scce_logits_ignore",
                                   "kl_divergence", "poisson"])
-def test_stateful_equals_jitted_stateless_and_streaming(name):
+def test_stateful_equals_jitted_stateless_streaming_and_merged(name):
     ctor, kwargs, *_, ref_fn = CASES[name]
     rng = np.random.default_rng(2)
     batches = []
@@ -159,6 +160,11 @@ def test_stateful_equals_jitted_stateless_and_streaming(name):
         stateful.update_state(y_true, y_pred, sample_weight=w)
         state = update(state, y_true, y_pred, sample_weight=w)
     np.testing.assert_allclose(stateless.stateless_result(state), stateful.result(), rtol=1e-6)
+    shards = [ctor(**kwargs) for _ in batches]  # one metric per shard, merged
+    for shard, (y_true, y_pred, w) in zip(shards, batches):
+        shard.update_state(y_true, y_pred, sample_weight=w)
+    shards[0].merge_state(shards[1:])
+    np.testing.assert_allclose(shards[0].result(), stateful.result(), rtol=1e-6)
     all_true, all_pred, all_w = (np.concatenate(parts) for parts in zip(*batches))
     if ctor is SCCE:
         expected = ref.sparse_categorical_crossentropy(all_true, all_pred, all_w, **kwargs)
@@ -347,6 +353,22 @@ def test_ignore_class_weight_must_broadcast_against_the_mask():
     with pytest.raises(ValueError, match="ignore_class mask and sample_weight"):
         m.update_state(np.zeros((4, 3), "int32"), np.ones((4, 3, 5)), sample_weight=np.ones(4))
     assert float(m.result()) == 0.0
+
+
+@pytest.mark.parametrize("name", ["bce", "cce", "kl_divergence"])
+def test_bfloat16_predictions(name):
+    # Computed in y_pred's dtype (as Keras); compared with the float64 reference loosely.
+    ctor, kwargs, *_, ref_fn = CASES[name]
+    y_true, y_pred = _sample(name if name != "cce" else "kl_divergence", np.random.default_rng(4))
+    y_true = np.eye(C)[np.argmax(y_true, -1)] if name == "cce" else y_true
+    y_pred = np.asarray(y_pred, "float32").astype(jnp.bfloat16)
+    values = ctor(y_true, y_pred, **kwargs)
+    assert values.dtype == jnp.bfloat16
+    expected = ref_fn(y_true, np.asarray(y_pred, "float64"), **kwargs)
+    np.testing.assert_allclose(np.asarray(values, "float64"), expected, rtol=2e-2, atol=2e-2)
+    m = ctor(**kwargs)
+    m.update_state(y_true, y_pred)
+    np.testing.assert_allclose(m.result(), expected.mean(), rtol=2e-2)
 
 
 def test_integer_predictions_are_cast_to_floatx():
