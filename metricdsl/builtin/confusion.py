@@ -138,7 +138,7 @@ def _shape_error(owner: str, message: str) -> ValueError:
 
 def filter_top_k(x: jax.Array, k: int) -> jax.Array:
     """Keep the ``k`` largest entries of the last axis (``lax.top_k`` ties), others ``NEG_INF``."""
-    _, index = lax.top_k(x, min(k, x.shape[-1]))
+    _, index = lax.top_k(x, k)
     mask = jnp.sum(jax.nn.one_hot(index, x.shape[-1], dtype=x.dtype), axis=-2)
     return x * mask + NEG_INF * (1 - mask)
 
@@ -172,7 +172,7 @@ def _broadcast(owner, argument, x, shape):
 
 
 def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=None,
-                   multi_label=False, label_weights=None, from_logits=False,
+                   multi_label=False, num_labels=None, label_weights=None, from_logits=False,
                    dtype="float32", owner="confusion metric"):
     """Keras's input handling: ranks, top-k filter, class slice, weights.
 
@@ -182,7 +182,8 @@ def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=N
 
     Raises:
         ValueError: (from shapes, at trace time) for mismatched shapes, a
-            ``class_id`` out of range, or a bad multi-label rank.
+            ``class_id`` or ``top_k`` beyond the classes, or multi-label inputs
+            that are not ``(N, num_labels)``.
     """
     y_true, y_pred = ops.cast(y_true, dtype), ops.cast(y_pred, dtype)
     if from_logits:
@@ -191,6 +192,10 @@ def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=N
     if sample_weight is not None:
         sample_weight = _aligned_weights(sample_weight, y_true, dtype)
     if top_k is not None:
+        if y_pred.ndim == 0 or top_k > y_pred.shape[-1]:
+            raise _shape_error(owner, (
+                f"top_k={top_k} exceeds the number of classes: y_pred has shape {y_pred.shape} "
+                "(the last axis holds the classes). Use top_k <= num_classes."))
         y_pred = filter_top_k(y_pred, top_k)
     if class_id is not None:
         if sample_weight is not None and sample_weight.shape == y_pred.shape:
@@ -201,10 +206,10 @@ def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=N
         raise _shape_error(owner, (
             f"y_true and y_pred must have the same shape (a trailing size-1 axis aside); "
             f"received {y_true.shape} and {y_pred.shape}."))
-    if multi_label and y_pred.ndim != 2:
+    if multi_label and (y_pred.ndim != 2 or y_pred.shape[-1] != (num_labels or y_pred.shape[-1])):
         raise _shape_error(owner, (
-            "`y_pred` must have rank 2 when `multi_label=True`. "
-            f"Found rank {y_pred.ndim}. Full shape received for `y_pred`: {y_pred.shape}"))
+            f"`y_pred` must have shape (N, {num_labels or 'num_labels'}) when "
+            f"`multi_label=True`; received shape {y_pred.shape}."))
     weights = None
     if sample_weight is not None:
         weights = _broadcast(owner, "sample_weight", sample_weight, y_pred.shape)
@@ -221,9 +226,12 @@ def threshold_buckets(y_pred: jax.Array, thresholds, evenly: bool) -> jax.Array:
     ``evenly``: Keras's fast-path arithmetic on ``clip(y_pred, 0, 1)``,
     ``ceil(p·(T-1)) - 1`` (floored at 0 when the end thresholds carry AUC's
     epsilon), plus one. Otherwise a binary search over the sorted thresholds
-    (in ``y_pred``'s dtype); NaN exceeds none.
+    (in ``y_pred``'s dtype); NaN exceeds none. A single threshold gives the
+    boolean ``y_pred > t``.
     """
     count = len(thresholds)
+    if count == 1 and not evenly:
+        return y_pred > jnp.asarray(thresholds[0], y_pred.dtype)
     if evenly:
         bucket = jnp.ceil(jnp.clip(y_pred, 0.0, 1.0) * (count - 1)) - 1
         if thresholds[0] < 0 or thresholds[-1] > 1:
@@ -253,6 +261,20 @@ def bucket_histogram(buckets, positive, weights, num_thresholds: int, dtype) -> 
     return histogram.reshape(columns, 2, width)
 
 
+def single_threshold_counts(positive, above, weights, dtype) -> ConfusionCounts:
+    """Counts for one threshold, whose two buckets are the mask ``above``: masked sums.
+
+    Same numbers as the histogram route; the sums fuse into one pass where a
+    scatter would not, and unused cells are dropped by XLA. Shape ``(1, L)``.
+    """
+    cells = (positive & above, ~positive & above, ~positive & ~above, positive & ~above)
+    if weights is None:
+        sums = [jnp.sum(c, axis=0, dtype=jnp.int32).astype(dtype) for c in cells]
+    else:
+        sums = [jnp.sum(jnp.where(c, weights, 0), axis=0) for c in cells]
+    return ConfusionCounts(*(s.reshape(1, -1) for s in sums))
+
+
 def counts_from_histogram(histogram: jax.Array, order=None) -> ConfusionCounts:
     """TP/FP/TN/FN at each threshold from a ``(L, 2, T+1)`` bucket histogram.
 
@@ -279,7 +301,8 @@ def _caller_order(thresholds, dtype, evenly):
 
 def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike = None, *,
                      thresholds, evenly: bool = False, top_k=None, class_id=None,
-                     multi_label: bool = False, label_weights=None, from_logits: bool = False,
+                     multi_label: bool = False, num_labels=None, label_weights=None,
+                     from_logits: bool = False,
                      dtype: str = "float32", owner: str = "confusion metric") -> ConfusionCounts:
     """One batch's weighted TP/FP/TN/FN at each threshold (Keras's confusion-matrix update).
 
@@ -292,6 +315,7 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
         thresholds: the threshold list (static), in the caller's order.
         evenly: use Keras's evenly-spaced fast path (predictions clipped to [0, 1]).
         top_k, class_id, multi_label, label_weights, from_logits: as in Keras.
+        num_labels: the expected number of label columns when ``multi_label``.
         dtype: the counts' dtype (the state variables' dtype).
         owner: metric description used in error messages.
 
@@ -300,14 +324,18 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
     """
     y_true, y_pred, weights = aligned_inputs(
         y_true, y_pred, sample_weight, top_k=top_k, class_id=class_id,
-        multi_label=multi_label, label_weights=label_weights, from_logits=from_logits,
-        dtype=dtype, owner=owner)
+        multi_label=multi_label, num_labels=num_labels, label_weights=label_weights,
+        from_logits=from_logits, dtype=dtype, owner=owner)
     if not multi_label:
         y_true, y_pred = y_true.ravel(), y_pred.ravel()
         weights = None if weights is None else weights.ravel()
-    buckets = threshold_buckets(y_pred, thresholds, evenly)
-    histogram = bucket_histogram(buckets, y_true != 0, weights, len(thresholds), dtype)
-    counts = counts_from_histogram(histogram, _caller_order(thresholds, dtype, evenly))
+    if len(thresholds) == 1:
+        counts = single_threshold_counts(y_true != 0, threshold_buckets(y_pred, thresholds, False),
+                                         weights, dtype)
+    else:
+        buckets = threshold_buckets(y_pred, thresholds, evenly)
+        histogram = bucket_histogram(buckets, y_true != 0, weights, len(thresholds), dtype)
+        counts = counts_from_histogram(histogram, _caller_order(thresholds, dtype, evenly))
     return counts if multi_label else ConfusionCounts(*(c[:, 0] for c in counts))
 
 
@@ -409,6 +437,7 @@ def _batch_counts(metric, y_true, y_pred, sample_weight) -> ConfusionCounts:
         y_true, y_pred, sample_weight, thresholds=tuple(metric.thresholds),
         evenly=metric._thresholds_distributed_evenly, top_k=getattr(metric, "top_k", None),
         class_id=getattr(metric, "class_id", None), multi_label=multi_label,
+        num_labels=getattr(metric, "_num_labels", None),
         label_weights=None if multi_label else getattr(metric, "label_weights", None),
         from_logits=getattr(metric, "_from_logits", False),
         dtype=metric.variables[0].dtype, owner=_owner(metric))
@@ -986,9 +1015,13 @@ def _auc_add_variables(metric, num_labels):
 def _auc_build(y_true=None, y_pred=None):
     """Create the ``(num_thresholds, num_labels)`` state from the first ``y_pred`` (multi-label).
 
+    A no-op once built (always, without ``multi_label``).
+
     Raises:
         ValueError: if ``y_pred`` is not rank 2.
     """
+    if self.built:
+        return
     shape = tuple(y_pred.shape)
     if len(shape) != 2:
         raise ValueError(
