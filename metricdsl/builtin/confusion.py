@@ -561,7 +561,7 @@ def _fp_initialize(thresholds=None, name=None, dtype=None):
         >>> m = metric_false_positives(thresholds=[0.15, 0.5, 0.85])
         >>> m.update_state([0, 0, 0, 1], [0.9, 0.6, 0.2, 0.7])
         >>> m.result().tolist()
-        [2.0, 2.0, 1.0]
+        [3.0, 2.0, 1.0]
     """
     super.initialize("false_positives", thresholds=thresholds, name=name, dtype=dtype)
 
