@@ -264,14 +264,14 @@ def bucket_histogram(buckets, positive, weights, num_thresholds: int, dtype) -> 
 def single_threshold_counts(positive, above, weights, dtype) -> ConfusionCounts:
     """Counts for one threshold, whose two buckets are the mask ``above``: masked sums.
 
-    Same numbers as the histogram route; the sums fuse into one pass where a
-    scatter would not, and unused cells are dropped by XLA. Shape ``(1, L)``.
+    Same numbers as the histogram route; the float sums fuse into the
+    comparison where a scatter (or an integer sum) would not, and XLA drops
+    the cells a metric does not keep. Unweighted counts are exact below 2^24
+    per batch, as in Keras. Shape ``(1, L)``.
     """
     cells = (positive & above, ~positive & above, ~positive & ~above, positive & ~above)
-    if weights is None:
-        sums = [jnp.sum(c, axis=0, dtype=jnp.int32).astype(dtype) for c in cells]
-    else:
-        sums = [jnp.sum(jnp.where(c, weights, 0), axis=0) for c in cells]
+    weights = jnp.ones((), dtype) if weights is None else weights
+    sums = [jnp.sum(jnp.where(c, weights, 0), axis=0) for c in cells]
     return ConfusionCounts(*(s.reshape(1, -1) for s in sums))
 
 
