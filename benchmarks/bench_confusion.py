@@ -27,7 +27,6 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _harness import RESULTS, report, seconds_per_call  # noqa: E402
 
 import metricdsl as md  # noqa: E402

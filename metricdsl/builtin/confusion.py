@@ -754,7 +754,7 @@ _SensitivitySpecificityBase = Metric(
 
 def _sens_at_spec_initialize(specificity, num_thresholds=200, class_id=None, name=None,
                              dtype=None):
-    """Best sensitivity ``tp/(tp+fn)`` over thresholds where specificity ``tn/(tn+fp) >= specificity``.
+    """Best sensitivity ``tp/(tp+fn)`` among thresholds with ``tn/(tn+fp) >= specificity``.
 
     The thresholds are ``num_thresholds`` evenly spaced values in ``[0, 1]``
     (``[0.5]`` when ``num_thresholds == 1``). 0.0 when no threshold qualifies.
@@ -794,7 +794,7 @@ metric_sensitivity_at_specificity = Metric(
 
 def _spec_at_sens_initialize(sensitivity, num_thresholds=200, class_id=None, name=None,
                              dtype=None):
-    """Best specificity ``tn/(tn+fp)`` over thresholds where sensitivity ``tp/(tp+fn) >= sensitivity``.
+    """Best specificity ``tn/(tn+fp)`` among thresholds with ``tp/(tp+fn) >= sensitivity``.
 
     The thresholds are ``num_thresholds`` evenly spaced values in ``[0, 1]``
     (``[0.5]`` when ``num_thresholds == 1``). 0.0 when no threshold qualifies.

@@ -45,7 +45,8 @@ def _check(ours, theirs, batches, rtol=1e-5):
 
 @pytest.mark.parametrize("name, thresholds", [
     ("metric_true_positives", None), ("metric_false_positives", [0.15, 0.5, 0.85]),
-    ("metric_true_negatives", [0.85, 0.15]), ("metric_false_negatives", [0.0, 0.25, 0.5, 0.75, 1.0]),
+    ("metric_true_negatives", [0.85, 0.15]),
+    ("metric_false_negatives", [0.0, 0.25, 0.5, 0.75, 1.0]),
     ("metric_true_positives", [0.0, 0.5, 1.0]), ("metric_false_negatives", [0.5, 0.5, 0.3])])
 def test_condition_counts_match_keras(name, thresholds):
     _check(*_both(name, thresholds=thresholds), _batches(0))
@@ -77,35 +78,35 @@ def test_auc_curves_match_keras(curve, method):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(thresholds=[0.6, 0.3]), dict(thresholds=[0.25, 0.5, 0.75]),
-    dict(multi_label=True), dict(multi_label=True, num_labels=C, label_weights=[1, 2, 0.5]),
-    dict(label_weights=[1, 2, 0.5]), dict(from_logits=True, curve="PR"),
-    dict(multi_label=True, thresholds=[0.1, 0.5], curve="PR")])
+    {"thresholds": [0.6, 0.3]}, {"thresholds": [0.25, 0.5, 0.75]},
+    {"multi_label": True}, {"multi_label": True, "num_labels": C, "label_weights": [1, 2, 0.5]},
+    {"label_weights": [1, 2, 0.5]}, {"from_logits": True, "curve": "PR"},
+    {"multi_label": True, "thresholds": [0.1, 0.5], "curve": "PR"}])
 def test_auc_options_match_keras(kwargs):
     _check(*_both("metric_auc", **kwargs), _batches(4), rtol=1e-4)
 
 
 def test_fast_and_general_paths_disagree_outside_unit_interval_as_in_keras():
     # spec §4.3: the evenly-spaced path clips predictions, the general path does not
-    for kwargs, expected in ((dict(num_thresholds=5), 1.0), (dict(thresholds=[0.3, 0.6]), 0.0)):
+    for kwargs, expected in (({"num_thresholds": 5}, 1.0), ({"thresholds": [0.3, 0.6]}, 0.0)):
         ours, theirs = _both("metric_auc", **kwargs)
         _check(ours, theirs, [([0, 1, 1], [-0.5, 1.5, 0.6], None)])
         np.testing.assert_allclose(ours.result(), expected)
 
 
 @pytest.mark.parametrize("name, args, kwargs", [
-    ("metric_true_positives", (), dict(thresholds=0.3)),
-    ("metric_false_negatives", (), dict(thresholds=[0.2, 0.8])),
-    ("metric_precision", (), dict(thresholds=[0.2, 0.4], top_k=2, class_id=1)),
+    ("metric_true_positives", (), {"thresholds": 0.3}),
+    ("metric_false_negatives", (), {"thresholds": [0.2, 0.8]}),
+    ("metric_precision", (), {"thresholds": [0.2, 0.4], "top_k": 2, "class_id": 1}),
     ("metric_recall", (), {}),
-    ("metric_sensitivity_at_specificity", (0.3,), dict(class_id=2)),
+    ("metric_sensitivity_at_specificity", (0.3,), {"class_id": 2}),
     ("metric_specificity_at_sensitivity", (0.3, 20), {}),
     ("metric_precision_at_recall", (0.3,), {}),
-    ("metric_recall_at_precision", (0.3,), dict(num_thresholds=7)),
+    ("metric_recall_at_precision", (0.3,), {"num_thresholds": 7}),
     ("metric_auc", (), {}),
-    ("metric_auc", (), dict(thresholds=[0.7, 0.2], curve="pr", summation_method="Majoring",
-                            label_weights=[1.0, 2.0], from_logits=True)),
-    ("metric_auc", (), dict(multi_label=True, num_labels=4)),
+    ("metric_auc", (), {"thresholds": [0.7, 0.2], "curve": "pr", "summation_method": "Majoring",
+                            "label_weights": [1.0, 2.0], "from_logits": True}),
+    ("metric_auc", (), {"multi_label": True, "num_labels": 4}),
 ])
 def test_configs_attributes_and_variables_match_keras(name, args, kwargs):
     ours, theirs = _both(name, *args, **kwargs)
