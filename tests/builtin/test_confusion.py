@@ -201,7 +201,7 @@ def test_auc_matches_reference(curve, method, num_thresholds, thresholds, multi_
     np.testing.assert_allclose(m.result(), want, rtol=2e-5, atol=1e-6)
 
 
-def test_auc_from_logits_and_label_dtypes():
+def test_auc_from_logits_and_input_dtypes():
     y_true, y_pred, weight = _data(5)
     logits = np.log(y_pred.clip(0.01, 0.99) / (1 - y_pred.clip(0.01, 0.99)))
     plain = md.metric_auc()
@@ -210,6 +210,26 @@ def test_auc_from_logits_and_label_dtypes():
         m = md.metric_auc(from_logits=True)
         m.update_state(labels, logits, weight)
         np.testing.assert_allclose(m.result(), plain.result(), rtol=1e-6)
+    # bfloat16 scores are cast to the float32 state dtype before bucketing: exact
+    low = jnp.asarray(y_pred, jnp.bfloat16)
+    for metric in (md.metric_auc(), md.metric_precision(thresholds=[0.3, 0.7])):
+        metric.update_state(y_true, low)
+        want = ref.confusion_counts(y_true, np.asarray(low, np.float32), metric.thresholds,
+                                    evenly=metric._thresholds_distributed_evenly)
+        np.testing.assert_allclose(metric.true_positives.numpy(), want[0])
+
+
+@given(st.permutations(range(N)), st.sampled_from([8, 16]))
+def test_counts_invariant_to_order_split_and_unit_weights(order, split):
+    y_true, y_pred, _ = _data(9, outside=True)
+    config = {"thresholds": (0.0, 0.25, 0.5, 0.75, 1.0), "evenly": True}
+    whole = confusion_counts(y_true, y_pred, **config)
+    unit = confusion_counts(y_true, y_pred, np.ones(N, "float32"), **config)
+    parts = [confusion_counts(y_true[order][s], y_pred[order][s], **config)
+             for s in (slice(0, split), slice(split, None))]
+    for index, cell in enumerate(whole):
+        np.testing.assert_array_equal(unit[index], cell)
+        np.testing.assert_array_equal(parts[0][index] + parts[1][index], cell)
 
 
 def test_nan_predictions_follow_keras():
@@ -361,8 +381,13 @@ def test_stateless_jit_equals_stateful_and_batches_stream(index):
         state = update(state, *batch)
     once = _eager(_constructors()[index])
     once.update_state(*(np.concatenate(parts) for parts in zip(*batches)))
+    shards = [_constructors()[index] for _ in batches]
+    for shard, batch in zip(shards, batches):
+        shard.update_state(*batch)
+    shards[0].merge_state(shards[1:])
     np.testing.assert_allclose(result(state), stateful.result(), rtol=1e-6)
     np.testing.assert_allclose(once.result(), stateful.result(), rtol=1e-5)
+    np.testing.assert_allclose(shards[0].result(), stateful.result(), rtol=1e-6)
     stateful.reset_state()
     assert all(not np.any(v.numpy()) for v in stateful.variables)
     np.testing.assert_array_equal(stateful.result(), np.zeros_like(stateful.result()))
