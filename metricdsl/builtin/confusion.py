@@ -91,7 +91,7 @@ def parse_thresholds(owner: str, thresholds: Any, default: float) -> list:
         raise ValueError(
             f"{owner}: Threshold values must be in [0, 1]. Received: thresholds={thresholds!r} "
             f"(invalid: {invalid or 'empty list'}). Pass a float or a non-empty list of floats "
-            "in [0, 1]; for logits, use thresholds=0.5 on sigmoid outputs.")
+            "in [0, 1]; a prediction counts as positive when y_pred > threshold.")
     return values
 
 
@@ -139,7 +139,7 @@ def _shape_error(owner: str, message: str) -> ValueError:
 def filter_top_k(x: jax.Array, k: int) -> jax.Array:
     """Keep the ``k`` largest entries of the last axis (``lax.top_k`` ties), others ``NEG_INF``."""
     _, index = lax.top_k(x, k)
-    mask = jnp.sum(jax.nn.one_hot(index, x.shape[-1], dtype=x.dtype), axis=-2)
+    mask = jnp.put_along_axis(jnp.zeros(x.shape, x.dtype), index, 1, axis=-1, inplace=False)
     return x * mask + NEG_INF * (1 - mask)
 
 
@@ -149,16 +149,38 @@ def _aligned_weights(sample_weight, y_true, dtype):
     return ops.squeeze_or_expand_to_same_rank(y_true, sample_weight, expand_rank_1=False)[1]
 
 
-def _class_slice(owner, x, class_id, what):
-    if x.ndim < 2:
+def _top_k_filtered(owner, y_pred, top_k):
+    if y_pred.ndim == 0 or top_k > y_pred.shape[-1]:
+        raise _shape_error(owner, (
+            f"top_k={top_k} exceeds the number of classes: y_pred has shape {y_pred.shape} "
+            "(the last axis holds the classes). Use top_k <= num_classes."))
+    return filter_top_k(y_pred, top_k)
+
+
+def _class_column(owner, class_id, y_true, y_pred, sample_weight):
+    """Keras's ``[..., class_id, None]`` slice (of a full-shape weight too)."""
+    if y_pred.ndim < 2:
         raise _shape_error(owner, (
             "When class_id is provided, y_pred must be a 2D array with shape "
-            f"(num_samples, num_classes), found shape: {x.shape}"))
-    if class_id >= x.shape[-1]:
+            f"(num_samples, num_classes), found shape: {y_pred.shape}"))
+    if class_id >= y_pred.shape[-1]:
         raise _shape_error(owner, (
-            f"class_id={class_id} is out of range for {what} with {x.shape[-1]} classes "
-            f"(shape {x.shape}); expected 0 <= class_id < {x.shape[-1]}."))
-    return x[..., class_id, None]
+            f"class_id={class_id} is out of range for y_pred with {y_pred.shape[-1]} classes "
+            f"(shape {y_pred.shape}); expected 0 <= class_id < {y_pred.shape[-1]}."))
+    if sample_weight is not None and sample_weight.shape == y_pred.shape:
+        sample_weight = sample_weight[..., class_id, None]
+    return y_true[..., class_id, None], y_pred[..., class_id, None], sample_weight
+
+
+def _check_shapes(owner, y_true, y_pred, multi_label, num_labels):
+    if y_true.shape != y_pred.shape:
+        raise _shape_error(owner, (
+            f"y_true and y_pred must have the same shape (a trailing size-1 axis aside); "
+            f"received {y_true.shape} and {y_pred.shape}."))
+    if multi_label and (y_pred.ndim != 2 or y_pred.shape[-1] != (num_labels or y_pred.shape[-1])):
+        raise _shape_error(owner, (
+            f"`y_pred` must have shape (N, {num_labels or 'num_labels'}) when "
+            f"`multi_label=True`; received shape {y_pred.shape}."))
 
 
 def _broadcast(owner, argument, x, shape):
@@ -169,6 +191,16 @@ def _broadcast(owner, argument, x, shape):
             f"{argument} of shape {x.shape} does not broadcast to y_pred's shape {shape} "
             "(after Keras's squeeze-or-expand to y_true's rank). Pass a scalar, shape (N,), "
             "or y_pred's full shape.")) from None
+
+
+def _combined_weights(owner, sample_weight, label_weights, shape):
+    """Sample weights times (Keras: ``expand_dims(label_weights, 0)``) label weights, or None."""
+    weights = None if sample_weight is None else \
+        _broadcast(owner, "sample_weight", sample_weight, shape)
+    if label_weights is None:
+        return weights
+    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(label_weights, 0), shape)
+    return per_label if weights is None else weights * per_label
 
 
 def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=None,
@@ -189,34 +221,15 @@ def aligned_inputs(y_true, y_pred, sample_weight=None, *, top_k=None, class_id=N
     if from_logits:
         y_pred = jax.nn.sigmoid(y_pred)
     y_pred, y_true = ops.squeeze_or_expand_to_same_rank(y_pred, y_true)
+    _check_shapes(owner, y_true, y_pred, multi_label, num_labels)
     if sample_weight is not None:
         sample_weight = _aligned_weights(sample_weight, y_true, dtype)
     if top_k is not None:
-        if y_pred.ndim == 0 or top_k > y_pred.shape[-1]:
-            raise _shape_error(owner, (
-                f"top_k={top_k} exceeds the number of classes: y_pred has shape {y_pred.shape} "
-                "(the last axis holds the classes). Use top_k <= num_classes."))
-        y_pred = filter_top_k(y_pred, top_k)
+        y_pred = _top_k_filtered(owner, y_pred, top_k)
     if class_id is not None:
-        if sample_weight is not None and sample_weight.shape == y_pred.shape:
-            sample_weight = sample_weight[..., class_id, None]
-        y_true = _class_slice(owner, y_true, class_id, "y_true")
-        y_pred = _class_slice(owner, y_pred, class_id, "y_pred")
-    if y_true.shape != y_pred.shape:
-        raise _shape_error(owner, (
-            f"y_true and y_pred must have the same shape (a trailing size-1 axis aside); "
-            f"received {y_true.shape} and {y_pred.shape}."))
-    if multi_label and (y_pred.ndim != 2 or y_pred.shape[-1] != (num_labels or y_pred.shape[-1])):
-        raise _shape_error(owner, (
-            f"`y_pred` must have shape (N, {num_labels or 'num_labels'}) when "
-            f"`multi_label=True`; received shape {y_pred.shape}."))
-    weights = None
-    if sample_weight is not None:
-        weights = _broadcast(owner, "sample_weight", sample_weight, y_pred.shape)
-    if label_weights is not None:
-        lw = _broadcast(owner, "label_weights", jnp.expand_dims(label_weights, 0), y_pred.shape)
-        weights = lw if weights is None else weights * lw
-    return y_true, y_pred, weights
+        y_true, y_pred, sample_weight = _class_column(owner, class_id, y_true, y_pred,
+                                                      sample_weight)
+    return y_true, y_pred, _combined_weights(owner, sample_weight, label_weights, y_pred.shape)
 
 
 # -- kernels: bucketing and counting ------------------------------------------------------------
@@ -230,7 +243,7 @@ def threshold_buckets(y_pred: jax.Array, thresholds, evenly: bool) -> jax.Array:
     boolean ``y_pred > t``.
     """
     count = len(thresholds)
-    if count == 1 and not evenly:
+    if count == 1:
         return y_pred > jnp.asarray(thresholds[0], y_pred.dtype)
     if evenly:
         bucket = jnp.ceil(jnp.clip(y_pred, 0.0, 1.0) * (count - 1)) - 1
@@ -330,7 +343,7 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
         y_true, y_pred = y_true.ravel(), y_pred.ravel()
         weights = None if weights is None else weights.ravel()
     if len(thresholds) == 1:
-        counts = single_threshold_counts(y_true != 0, threshold_buckets(y_pred, thresholds, False),
+        counts = single_threshold_counts(y_true != 0, threshold_buckets(y_pred, thresholds, evenly),
                                          weights, dtype)
     else:
         buckets = threshold_buckets(y_pred, thresholds, evenly)
