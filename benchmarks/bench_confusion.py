@@ -138,8 +138,7 @@ def _throughput_rows(keras, rng) -> list[dict]:
                    "metricdsl_stateful": _rate(_stateful(metric, *args)),
                    "metricdsl_stateless_jit": _rate(_jitted(
                        metric, metric.stateless_reset_state(), *args)),
-                   "hand_jit": _rate(_hand(kernel, jnp.zeros(hand_shape), *args[:2],
-                                           *[a.ravel() for a in args[2:]]))}
+                   "hand_jit": _rate(_hand(kernel, jnp.zeros(hand_shape), *args))}
             if keras is not None:
                 reference = theirs()
                 row["keras_jit"] = _rate(_jitted(
