@@ -18,8 +18,8 @@ def block(x):
     return jax.block_until_ready(x)
 
 
-def seconds_per_call(fn, *, min_time=0.3, repeats=5):
-    """Best-of-``repeats`` mean seconds per call of ``fn()`` (after one warm-up call)."""
+def _calls_per_round(fn, min_time):
+    """How many calls of ``fn`` fill ``min_time`` seconds (doubling, after one warm-up call)."""
     block(fn())
     number = 1
     while True:
@@ -27,17 +27,35 @@ def seconds_per_call(fn, *, min_time=0.3, repeats=5):
         for _ in range(number):
             out = fn()
         block(out)
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time / repeats:
-            break
+        if time.perf_counter() - start >= min_time:
+            return number
         number *= 2
-    best = elapsed / number
-    for _ in range(repeats - 1):
-        start = time.perf_counter()
-        for _ in range(number):
-            out = fn()
-        block(out)
-        best = min(best, (time.perf_counter() - start) / number)
+
+
+def _round(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        out = fn()
+    block(out)
+    return (time.perf_counter() - start) / number
+
+
+def seconds_per_call(fn, *, min_time=0.3, repeats=5):
+    """Best-of-``repeats`` mean seconds per call of ``fn()`` (after one warm-up call)."""
+    return interleaved({"fn": fn}, min_time=min_time, repeats=repeats)["fn"]
+
+
+def interleaved(fns, *, min_time=0.3, repeats=7):
+    """Best-of-``repeats`` seconds per call of each ``fns[key]()``, timed in round-robin.
+
+    Rounds alternate between the functions, so a slow spell of a shared machine
+    hits each of them alike and the ratios between them stay fair.
+    """
+    numbers = {key: _calls_per_round(fn, min_time / repeats) for key, fn in fns.items()}
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats):
+        for key, fn in fns.items():
+            best[key] = min(best[key], _round(fn, numbers[key]))
     return best
 
 

@@ -14,8 +14,8 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
-from .reduction import metric_mean_wrapper
-from .regression import _aligned_pair, _checked_update_state, _mean_last_axis
+from .reduction import metric_mean_wrapper, reduce_last_axis
+from .regression import _aligned_pair, _checked_update_state
 
 __all__ = ["metric_categorical_hinge", "metric_hinge", "metric_squared_hinge"]
 
@@ -40,8 +40,8 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``(N, ...)``.
     """
     y_true, y_pred = _aligned_pair("hinge", y_true, y_pred)
-    return _mean_last_axis(lambda t, p: ops.maximum(1.0 - t * p, 0.0),
-                           _hinge_labels(y_true), y_pred)
+    return reduce_last_axis(lambda t, p: ops.maximum(1.0 - _hinge_labels(t) * p, 0.0),
+                            y_true, y_pred)
 
 
 def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -51,8 +51,8 @@ def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``y_pred.shape[:-1]``.
     """
     y_true, y_pred = _aligned_pair("squared_hinge", y_true, y_pred)
-    return _mean_last_axis(lambda t, p: ops.square(ops.maximum(1.0 - t * p, 0.0)),
-                           _hinge_labels(y_true), y_pred)
+    return reduce_last_axis(lambda t, p: ops.square(ops.maximum(1.0 - _hinge_labels(t) * p, 0.0)),
+                            y_true, y_pred)
 
 
 def categorical_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:

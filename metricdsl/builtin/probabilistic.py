@@ -25,7 +25,7 @@ from jax.typing import ArrayLike
 from .. import ops
 from ..factory import Metric, function_only
 from .accuracy import check_broadcast, check_min_rank
-from .reduction import _float_pred, metric_mean_wrapper
+from .reduction import _float_pred, metric_mean_wrapper, reduce_last_axis
 
 __all__ = [
     "metric_binary_crossentropy",
@@ -118,6 +118,8 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool 
     _check_axis(owner, axis, y_pred.ndim)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if axis in (-1, y_pred.ndim - 1):
+        return reduce_last_axis(lambda t, p: _elementwise_bce(t, p, from_logits), y_true, y_pred)
     return jnp.mean(_elementwise_bce(y_true, y_pred, from_logits), axis=axis)
 
 
@@ -223,9 +225,11 @@ def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     y_pred = _float_pred(y_pred)
     y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
     _check_last_axis_pair(owner, y_true, y_pred)
-    y_true = jnp.clip(y_true, _EPS, 1.0)
-    y_pred = jnp.clip(y_pred, _EPS, 1.0)
-    return jnp.sum(y_true * jnp.log(y_true / y_pred), axis=-1)
+    def divergence(t, p):
+        t = jnp.clip(t, _EPS, 1.0)
+        return t * jnp.log(t / jnp.clip(p, _EPS, 1.0))
+
+    return reduce_last_axis(divergence, y_true, y_pred, jnp.sum)
 
 
 def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -238,7 +242,7 @@ def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     y_pred = _float_pred(y_pred)
     y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
     _check_last_axis_pair(owner, y_true, y_pred)
-    return jnp.mean(y_pred - y_true * jnp.log(y_pred + _EPS), axis=-1)
+    return reduce_last_axis(lambda t, p: p - t * jnp.log(p + _EPS), y_true, y_pred)
 
 
 def binary_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,

@@ -16,7 +16,9 @@ from jax import lax
 from .. import ops
 from ..factory import Metric
 
-__all__ = ["metric_mean", "metric_mean_wrapper", "metric_sum", "samplewise_values"]
+__all__ = [
+    "metric_mean", "metric_mean_wrapper", "metric_sum", "reduce_last_axis", "samplewise_values",
+]
 
 
 # -- kernels ------------------------------------------------------------------------------------
@@ -43,7 +45,7 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
         if values.ndim > sample_weight.ndim:
             values = reduce_fn(values, axis=_reduce_axes(values, sample_weight.ndim))
         sample_weight = jnp.broadcast_to(sample_weight, values.shape)
-        values = values * sample_weight
+        values = jnp.reshape(_rows(values) * _rows(sample_weight), values.shape)
         if sample_weight.ndim > 1:
             sample_weight = reduce_fn(sample_weight, axis=_reduce_axes(sample_weight, 1))
     if values.ndim > 1:
@@ -54,30 +56,66 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
 def weighted_sum(values, sample_weight, dtype):
     """``Σ values·weight`` of one batch (Keras Sum's increment)."""
     values, _ = samplewise_values(values, sample_weight, jnp.sum, dtype)
-    return jnp.sum(values)
+    return jnp.sum(_rows(values))
 
 
 def weighted_total_and_count(values, sample_weight, dtype):
     """Keras Mean's increments: ``(Σ v·w, Σ w)``; the count is N (or 1 for a scalar) unweighted."""
     values, sample_weight = samplewise_values(values, sample_weight, jnp.mean, dtype)
     if sample_weight is not None:
-        count = jnp.sum(sample_weight)
+        count = jnp.sum(_rows(sample_weight))
     else:
         count = jnp.asarray(values.shape[0] if values.ndim else 1, dtype)
-    return jnp.sum(values), count
+    return jnp.sum(_rows(values)), count
+
+
+def _row_length(size):
+    """The largest divisor of ``size`` in [128, 1024] (0 when there is none, or size < 2048)."""
+    if size >= 2048:
+        for length in range(1024, 127, -1):
+            if size % length == 0:
+                return length
+    return 0
+
+
+def _rows(x):
+    """A long 1-D array viewed as rows of 128 to 1024 elements (`_row_length`); else ``x``.
+
+    XLA CPU reduces such a 2-D view faster than the 1-D array (and far faster
+    than an ``(N, 1)`` column); the values and their order are unchanged.
+    """
+    length = _row_length(x.shape[0]) if jnp.ndim(x) == 1 else 0
+    return jnp.reshape(x, (-1, length)) if length else x
+
+
+def reduce_last_axis(fn, y_true, y_pred, reduce=jnp.mean):
+    """``reduce(fn(y_true, y_pred), axis=-1)`` for element-wise ``fn``; fast on ``(N, 1)`` columns.
+
+    A size-1 last axis is dropped before ``fn`` (a reduction over one element
+    is that element), and equal-shaped ``(N,)`` columns are computed as rows
+    of 1024: on XLA CPU element-wise math over ``(N, 1)`` arrays runs up to
+    20x slower, as the loop vectorises along the size-1 minor axis. ``fn``
+    may also use whole-batch reductions (e.g. `all`).
+    """
+    if jnp.shape(y_true)[-1:] != (1,) or jnp.shape(y_pred)[-1:] != (1,):
+        return reduce(fn(y_true, y_pred), axis=-1)
+    y_true, y_pred = y_true[..., 0], y_pred[..., 0]
+    if y_true.shape != y_pred.shape:
+        return fn(y_true, y_pred)
+    return jnp.reshape(fn(_rows(y_true), _rows(y_pred)), y_true.shape)
 
 
 def flat_column(y_true, y_pred):
-    """Keras-shaped ``(N, 1)`` inputs as ``(N,)`` columns, fenced from XLA fusion.
+    """Keras-shaped ``(N, 1)`` inputs fenced from XLA fusion as rows of 1024 (same shapes out).
 
-    On XLA CPU a fused float reduction over an ``(N, 1)`` array runs several
-    times slower than over ``(N,)``; reducing flat arrays behind an
+    On XLA CPU a fused float computation over an ``(N, 1)`` array runs several
+    times slower than over ``(N,)``; computing from a row view behind an
     optimization barrier restores full speed. Other shapes pass unchanged.
     """
     if jnp.ndim(y_pred) == 2 and jnp.shape(y_pred)[-1] == 1 \
             and jnp.shape(y_true) == jnp.shape(y_pred):
-        flat = lax.optimization_barrier((jnp.ravel(y_true), jnp.ravel(y_pred)))
-        return flat[0][:, None], flat[1][:, None]
+        rows = lax.optimization_barrier((_rows(jnp.ravel(y_true)), _rows(jnp.ravel(y_pred))))
+        return tuple(jnp.reshape(x, jnp.shape(y_pred)) for x in rows)
     return y_true, y_pred
 
 

@@ -17,7 +17,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric, function_only
-from .reduction import flat_column, metric_mean, metric_mean_wrapper
+from .reduction import flat_column, metric_mean, metric_mean_wrapper, reduce_last_axis
 
 __all__ = [
     "metric_cosine_similarity", "metric_huber", "metric_log_cosh", "metric_log_cosh_error",
@@ -67,17 +67,6 @@ def _aligned_shapes(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[tuple, tuple]
     return true_spec.shape, pred_spec.shape
 
 
-def _mean_last_axis(fn, y_true: jax.Array, y_pred: jax.Array) -> jax.Array:
-    """``mean(fn(y_true, y_pred), axis=-1)``, with a size-1 last axis dropped before ``fn``.
-
-    Same values; on XLA CPU element-wise math over ``(N, 1)`` arrays runs several
-    times slower than over ``(N,)``, so Keras-shaped column inputs are squeezed.
-    """
-    if ops.shape(y_true)[-1:] == (1,) and ops.shape(y_pred)[-1:] == (1,):
-        return fn(y_true[..., 0], y_pred[..., 0])
-    return ops.mean(fn(y_true, y_pred), axis=-1)
-
-
 def _metric_label(metric) -> str:
     return f"{type(metric).__name__} {metric.name!r}"
 
@@ -97,7 +86,7 @@ def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``(N, ...)``.
     """
     y_true, y_pred = _aligned_pair("mean_squared_error", y_true, y_pred)
-    return _mean_last_axis(lambda t, p: ops.square(t - p), y_true, y_pred)
+    return reduce_last_axis(lambda t, p: ops.square(t - p), y_true, y_pred)
 
 
 def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -107,7 +96,7 @@ def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         Array of shape ``y_pred.shape[:-1]``.
     """
     y_true, y_pred = _aligned_pair("mean_absolute_error", y_true, y_pred)
-    return _mean_last_axis(lambda t, p: ops.abs(t - p), y_true, y_pred)
+    return reduce_last_axis(lambda t, p: ops.abs(t - p), y_true, y_pred)
 
 
 def mean_absolute_percentage_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -121,7 +110,7 @@ def mean_absolute_percentage_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.
     def percentage(t, p):
         return 100.0 * ops.abs((t - p) / ops.maximum(ops.abs(t), ops.EPSILON))
 
-    return _mean_last_axis(percentage, y_true, y_pred)
+    return reduce_last_axis(percentage, y_true, y_pred)
 
 
 def mean_squared_logarithmic_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
@@ -136,7 +125,7 @@ def mean_squared_logarithmic_error(y_true: ArrayLike, y_pred: ArrayLike) -> jax.
         first_log = ops.log(ops.maximum(p, ops.EPSILON) + 1.0)
         return ops.square(first_log - ops.log(ops.maximum(t, ops.EPSILON) + 1.0))
 
-    return _mean_last_axis(squared_log_error, y_true, y_pred)
+    return reduce_last_axis(squared_log_error, y_true, y_pred)
 
 
 def _l2_normalize(x: jax.Array, axis) -> jax.Array:
@@ -172,7 +161,7 @@ def log_cosh(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
         error = p - t
         return error + ops.softplus(-2.0 * error) - _LOG_2
 
-    return _mean_last_axis(logcosh, y_true, y_pred)
+    return reduce_last_axis(logcosh, y_true, y_pred)
 
 
 def huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> jax.Array:
@@ -194,7 +183,7 @@ def huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> jax.Array
         return ops.where(abs_error <= delta, 0.5 * ops.square(abs_error),
                          delta * abs_error - 0.5 * ops.square(delta))
 
-    return _mean_last_axis(huber_loss, y_true, y_pred)
+    return reduce_last_axis(huber_loss, y_true, y_pred)
 
 
 def squared_error(y_true: ArrayLike, y_pred: ArrayLike, dtype: str) -> jax.Array:

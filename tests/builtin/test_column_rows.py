@@ -1,0 +1,73 @@
+"""Large Keras-shaped (N, 1) batches: the row-view fast path gives the reference values.
+
+Columns of at least 2048 samples are computed as rows of 128–1024 elements
+(`reduction.reduce_last_axis`, `flat_column`, `samplewise_values`); sizes with
+no such divisor take the plain path. Both must agree with float64 numpy.
+"""
+
+import numpy as np
+import pytest
+import references as ref
+
+import metricdsl as md
+
+# 4096: rows of 1024; 10_000: rows of 1000; 4099 (prime): no row view.
+SIZES = (4096, 10_000, 4099)
+
+COLUMN_METRICS = {  # builtin: numpy per-sample values
+    "mean_squared_error": ref.mean_squared_error_values,
+    "mean_absolute_error": ref.mean_absolute_error_values,
+    "mean_absolute_percentage_error": ref.mean_absolute_percentage_error_values,
+    "mean_squared_logarithmic_error": ref.mean_squared_logarithmic_error_values,
+    "log_cosh_error": ref.log_cosh_values,
+    "hinge": ref.hinge_values,
+    "squared_hinge": ref.squared_hinge_values,
+    "poisson": ref.poisson_values,
+    "kl_divergence": ref.kl_divergence_values,
+    "binary_crossentropy": ref.binary_crossentropy_values,
+}
+
+FUNCTIONAL = {"log_cosh_error": "log_cosh"}  # class-only; its function-only twin computes
+
+
+def _batch(size, seed):
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, 2, (size, 1)).astype("float32")
+    y_pred = rng.uniform(0.01, 0.99, (size, 1)).astype("float32")
+    weight = rng.uniform(0, 2, (size,)).astype("float32")
+    return y_true, y_pred, weight
+
+
+def _weighted_mean(values, weight):
+    values = np.asarray(values, np.float64).reshape(-1)
+    weight = np.ones_like(values) if weight is None else np.asarray(weight, np.float64)
+    return float(np.sum(values * weight) / np.sum(weight))
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", sorted(COLUMN_METRICS))
+def test_large_columns_match_reference(name, size):
+    y_true, y_pred, weight = _batch(size, seed=size)
+    values = COLUMN_METRICS[name](y_true, y_pred)
+    metric = getattr(md, f"metric_{name}")()
+    for sample_weight in (None, weight):
+        metric.reset_state()
+        metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        np.testing.assert_allclose(float(metric.result()),
+                                   _weighted_mean(values, sample_weight), rtol=2e-6)
+    functional = FUNCTIONAL.get(name, name)
+    per_sample = getattr(md, f"metric_{functional}")(y_true, y_pred)
+    assert per_sample.shape == (size,)
+    np.testing.assert_allclose(per_sample, values, rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_large_columns_user_function_and_rmse(size):
+    y_true, y_pred, weight = _batch(size, seed=size + 1)
+    errors = (np.float64(y_pred) - y_true)[:, 0] ** 2
+    wrapper = md.metric_mean_wrapper(lambda t, p: md.ops.mean(md.ops.square(t - p), axis=-1))
+    rmse = md.metric_root_mean_squared_error()
+    for metric, expected in ((wrapper, _weighted_mean(errors, weight)),
+                             (rmse, np.sqrt(_weighted_mean(errors, weight)))):
+        metric.update_state(y_true, y_pred, sample_weight=weight)
+        np.testing.assert_allclose(float(metric.result()), expected, rtol=2e-6)
