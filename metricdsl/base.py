@@ -15,7 +15,6 @@ import copy
 import importlib
 import inspect
 import io
-import json
 import re
 import sys
 import warnings
@@ -80,7 +79,7 @@ class _Static:
     def __init__(self, value: Any) -> None:
         self.value = value
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return type(other) is _Static and type(other.value) is type(self.value) \
             and other.value == self.value
 
@@ -141,7 +140,7 @@ class _Ident:
     def __init__(self, obj: Any) -> None:
         self.obj = obj
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return type(other) is _Ident and other.obj is self.obj
 
     def __hash__(self) -> int:
@@ -274,6 +273,24 @@ class _TraceGuard:
         return False
 
 
+def _config_value(value: Any) -> Any:
+    """``value`` with numpy scalars (also inside lists and tuples) as Python numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if type(value) in (list, tuple):
+        return type(value)(_config_value(v) for v in value)
+    return value
+
+
+def _bad_constructor_argument(cls, argument, expected, value):
+    """Raise a TypeError naming the metric class, the argument, what was expected and given."""
+    given = (f"an array of shape {np.shape(value)}" if hasattr(value, "shape")
+             else f"{type(value).__name__} {value!r:.80}")
+    hint = (" Metric constructors take no data: create the metric, then call "
+            "update_state(y_true, y_pred)." if hasattr(value, "shape") else "")
+    raise TypeError(f"{cls.__name__}: {argument} must be {expected}; received {given}.{hint}")
+
+
 class MetricBase:
     """Keras 3's ``Metric`` API; `metricdsl.Metric` is this class plus the factory."""
 
@@ -284,7 +301,13 @@ class MetricBase:
         """Set the name (default: snake-cased class name, uniquified) and dtype (default floatx)."""
         object.__setattr__(self, "_variables", [])
         object.__setattr__(self, "_metrics", [])
-        self._dtype = ops.standardize_dtype(dtype)
+        if name is not None and not isinstance(name, str):
+            _bad_constructor_argument(type(self), "name", "a string or None", name)
+        try:
+            self._dtype = ops.standardize_dtype(dtype)
+        except (TypeError, ValueError):
+            _bad_constructor_argument(type(self), "dtype", "a dtype name such as 'float32' or None",
+                                      dtype)
         self.name = name or auto_name(type(self).__name__)
 
     # -- subclass set-up -------------------------------------------------------------------
@@ -552,16 +575,17 @@ class MetricBase:
 
     # -- config, repr, pickling ------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """``name``, ``dtype`` and the (JSON-able) arguments bound to ``initialize``."""
+        """``name``, ``dtype`` and every other argument bound to ``initialize``.
+
+        numpy scalars become Python numbers (inside lists and tuples too);
+        arrays, functions and metrics are kept as given, so
+        ``from_config(get_config())`` rebuilds the same metric, and
+        `metricdsl.serialize` encodes them as JSON.
+        """
         config = {"name": self.name, "dtype": self.dtype}
         for key, value in self.__dict__.get("_md_init_args", {}).items():
-            if key in ("name", "dtype"):
-                continue
-            try:
-                json.dumps(value)
-            except (TypeError, ValueError):
-                continue
-            config[key] = value
+            if key not in ("name", "dtype"):
+                config[key] = _config_value(value)
         return config
 
     @classmethod

@@ -54,6 +54,19 @@ def test_auto_names_are_uniquified_like_keras():
     assert md.metric_mean().name == md.metric_mean().name == "mean"
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"name": np.ones((3, 1))}, r"LogCoshError: name must be a string or None; received an array "
+                                r"of shape \(3, 1\)\. Metric constructors take no data"),
+    ({"name": 3}, r"LogCoshError: name must be a string or None; received int 3\."),
+    ({"dtype": "float99"}, r"LogCoshError: dtype must be a dtype name .*; received str 'float99'"),
+])
+def test_bad_name_or_dtype_is_a_clear_error(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        md.metric_log_cosh_error(**kwargs)
+    with pytest.raises(TypeError, match="name must be"):  # R's call shape on a class-only builtin
+        md.metric_log_cosh_error(np.ones((3, 1)), np.ones((3, 1)))
+
+
 def test_stateless_functions_return_exact_dtypes_and_leave_state_alone():
     m = _fresh()
     state = m.stateless_reset_state()

@@ -2,6 +2,7 @@
 
 import gc
 import inspect
+import json
 import pickle
 import weakref
 
@@ -286,6 +287,21 @@ def test_config_for_free_and_override():
     assert Custom(name="c").get_config() == {"name": "c", "dtype": "float32", "extra": 1}
     FromCfg = Metric("FromCfg", from_config=lambda config: cls(name=config["name"] + "!"))
     assert FromCfg.from_config({"name": "n"}).name == "n!"
+
+
+def test_config_keeps_every_argument():
+    m = metric_scaled_sum(scale=np.float32(4.0))
+    assert m.get_config()["scale"] == 4.0 and type(m.get_config()["scale"]) is float
+    precision = md.metric_precision(thresholds=[np.float32(0.25), np.float64(0.75)])
+    assert precision.get_config()["thresholds"] == [0.25, 0.75]
+    weights = np.array([1.0, 2.0], np.float32)
+    Holder = Metric("Holder", initialize=lambda weights, fn=None, name=None, dtype=None:
+                    super.initialize(name=name, dtype=dtype))
+    config = Holder(weights=weights, fn=np.square).get_config()
+    assert config["weights"] is weights and config["fn"] is np.square
+    assert Holder.from_config(config).get_config()["weights"] is weights
+    serialized = md.serialize(md.metric_precision(thresholds=np.float32(0.5)))
+    assert json.loads(json.dumps(serialized))["config"]["thresholds"] == 0.5
 
 
 def test_pickle_round_trips_config_and_state():
