@@ -9,6 +9,7 @@ import references as ref
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from laws import assert_stateful_equals_jitted_stateless
 
 import metricdsl as md
 
@@ -87,15 +88,7 @@ def _batch(rng, shape=(4, 2, 3)):
 @pytest.mark.parametrize("metric", sorted(METRICS))
 def test_stateful_equals_jitted_stateless(metric, rng):
     m = getattr(md, f"metric_{metric}")()
-    state = m.stateless_reset_state()
-    update = jax.jit(m.stateless_update_state)
-    for _ in range(2):
-        y_true, y_pred, sample_weight = _batch(rng)
-        m.update_state(y_true, y_pred, sample_weight)
-        state = update(state, y_true, y_pred, sample_weight)
-    for variable, value in zip(m.variables, state):
-        np.testing.assert_allclose(variable.value, value, rtol=1e-6)
-    np.testing.assert_allclose(m.result(), m.stateless_result(state), rtol=1e-6)
+    assert_stateful_equals_jitted_stateless(m, [_batch(rng) for _ in range(2)])
 
 
 @pytest.mark.parametrize("metric", sorted(METRICS))

@@ -2,13 +2,13 @@
 
 import pickle
 
-import jax
 import numpy as np
 import pytest
 import references as ref
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from laws import assert_stateful_equals_jitted_stateless
 from sklearn.metrics import r2_score as sk_r2_score
 
 import metricdsl as md
@@ -255,14 +255,7 @@ def test_stateful_equals_jitted_stateless(metric, rng):
     m = getattr(md, f"metric_{metric}")(**kwargs)
     batches = [_batch(rng, shape), _batch(rng, shape)]
     m.build(*batches[0][:2])
-    state = m.stateless_reset_state()
-    update = jax.jit(m.stateless_update_state)
-    for y_true, y_pred, sample_weight in batches:
-        m.update_state(y_true, y_pred, sample_weight)
-        state = update(state, y_true, y_pred, sample_weight)
-    for variable, value in zip(m.variables, state):
-        np.testing.assert_allclose(variable.value, value, rtol=1e-6)
-    np.testing.assert_allclose(m.result(), m.stateless_result(state), rtol=1e-6)
+    assert_stateful_equals_jitted_stateless(m, batches)
 
 
 @pytest.mark.parametrize("metric", sorted(ALL))

@@ -93,7 +93,8 @@ def sparse_top_k_categorical_accuracy_values(y_true, y_pred, k=5, from_sorted_id
 
 # Metric results ----------------------------------------------------------------
 
-def _mean_metric(values_fn):
+def mean_metric(values_fn):
+    """The metric result of one update: Keras's weighted mean of ``values_fn``'s values."""
     def result(y_true, y_pred, sample_weight=None, **kwargs):
         return keras_weighted_mean(values_fn(y_true, y_pred, **kwargs), sample_weight)
 
@@ -102,8 +103,8 @@ def _mean_metric(values_fn):
     return result
 
 
-binary_accuracy = _mean_metric(binary_accuracy_values)
-categorical_accuracy = _mean_metric(categorical_accuracy_values)
-sparse_categorical_accuracy = _mean_metric(sparse_categorical_accuracy_values)
-top_k_categorical_accuracy = _mean_metric(top_k_categorical_accuracy_values)
-sparse_top_k_categorical_accuracy = _mean_metric(sparse_top_k_categorical_accuracy_values)
+binary_accuracy = mean_metric(binary_accuracy_values)
+categorical_accuracy = mean_metric(categorical_accuracy_values)
+sparse_categorical_accuracy = mean_metric(sparse_categorical_accuracy_values)
+top_k_categorical_accuracy = mean_metric(top_k_categorical_accuracy_values)
+sparse_top_k_categorical_accuracy = mean_metric(sparse_top_k_categorical_accuracy_values)

@@ -6,7 +6,8 @@ the metric result of one update on a fresh metric.
 
 import numpy as np
 
-from .regression import _EPS, _mean_metric, _pair
+from .accuracy import mean_metric
+from .regression import _EPS, _pair
 
 
 def pearson_correlation_values(y_true, y_pred, axis=-1):
@@ -25,5 +26,5 @@ def concordance_correlation_values(y_true, y_pred, axis=-1):
     return 2.0 * cov / (t.var(axis=axis) + p.var(axis=axis) + (mt - mp) ** 2 + _EPS)
 
 
-pearson_correlation = _mean_metric(pearson_correlation_values)
-concordance_correlation = _mean_metric(concordance_correlation_values)
+pearson_correlation = mean_metric(pearson_correlation_values)
+concordance_correlation = mean_metric(concordance_correlation_values)

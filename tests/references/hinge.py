@@ -6,7 +6,8 @@ the metric result of one update on a fresh metric.
 
 import numpy as np
 
-from .regression import _mean_metric, _pair
+from .accuracy import mean_metric
+from .regression import _pair
 
 
 def _hinge_labels(t):
@@ -30,6 +31,6 @@ def categorical_hinge_values(y_true, y_pred):
     return np.maximum(neg - pos + 1.0, 0.0)
 
 
-hinge = _mean_metric(hinge_values)
-squared_hinge = _mean_metric(squared_hinge_values)
-categorical_hinge = _mean_metric(categorical_hinge_values)
+hinge = mean_metric(hinge_values)
+squared_hinge = mean_metric(squared_hinge_values)
+categorical_hinge = mean_metric(categorical_hinge_values)

@@ -9,7 +9,7 @@ without the suffix returns the metric result of one update on a fresh metric.
 
 import numpy as np
 
-from .accuracy import align_ranks, keras_weighted_mean
+from .accuracy import align_ranks, keras_weighted_mean, mean_metric
 
 _EPS = 1e-7
 _LOW, _HIGH = float(np.float32(_EPS)), float(np.float32(1 - _EPS))
@@ -106,19 +106,10 @@ def categorical_focal_crossentropy_values(y_true, y_pred, alpha=0.25, gamma=2.0,
 
 # Metric results ----------------------------------------------------------------
 
-def _mean_metric(values_fn):
-    def result(y_true, y_pred, sample_weight=None, **kwargs):
-        return keras_weighted_mean(values_fn(y_true, y_pred, **kwargs), sample_weight)
-
-    result.__name__ = values_fn.__name__[:-len("_values")]
-    result.__doc__ = f"Metric result: weighted mean of `{values_fn.__name__}`."
-    return result
-
-
-binary_crossentropy = _mean_metric(binary_crossentropy_values)
-categorical_crossentropy = _mean_metric(categorical_crossentropy_values)
-kl_divergence = _mean_metric(kl_divergence_values)
-poisson = _mean_metric(poisson_values)
+binary_crossentropy = mean_metric(binary_crossentropy_values)
+categorical_crossentropy = mean_metric(categorical_crossentropy_values)
+kl_divergence = mean_metric(kl_divergence_values)
+poisson = mean_metric(poisson_values)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, sample_weight=None, from_logits=False,

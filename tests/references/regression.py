@@ -8,6 +8,8 @@ same-named function without the suffix returns the metric result of one
 
 import numpy as np
 
+from .accuracy import mean_metric
+
 _EPS = 1e-7
 
 
@@ -97,21 +99,12 @@ def huber_values(y_true, y_pred, delta=1.0):
 
 # Metric results after one update -------------------------------------------
 
-def _mean_metric(values_fn):
-    def metric(y_true, y_pred, sample_weight=None, **kwargs):
-        return _keras_weighted_mean(values_fn(y_true, y_pred, **kwargs), sample_weight)
-
-    metric.__name__ = values_fn.__name__[: -len("_values")]
-    metric.__doc__ = f"Weighted mean of `{values_fn.__name__}` (Keras Mean rules)."
-    return metric
-
-
-mean_squared_error = _mean_metric(mean_squared_error_values)
-mean_absolute_error = _mean_metric(mean_absolute_error_values)
-mean_absolute_percentage_error = _mean_metric(mean_absolute_percentage_error_values)
-mean_squared_logarithmic_error = _mean_metric(mean_squared_logarithmic_error_values)
-cosine_similarity = _mean_metric(cosine_similarity_values)
-log_cosh_error = _mean_metric(log_cosh_values)
+mean_squared_error = mean_metric(mean_squared_error_values)
+mean_absolute_error = mean_metric(mean_absolute_error_values)
+mean_absolute_percentage_error = mean_metric(mean_absolute_percentage_error_values)
+mean_squared_logarithmic_error = mean_metric(mean_squared_logarithmic_error_values)
+cosine_similarity = mean_metric(cosine_similarity_values)
+log_cosh_error = mean_metric(log_cosh_values)
 
 
 def root_mean_squared_error(y_true, y_pred, sample_weight=None):
