@@ -11,6 +11,9 @@ histogram over ``(label column, y_true, bucket)`` and a reverse cumulative sum
 give every count: O(N log T) time and O(N + T) memory per update.
 
 State variables are floatx regardless of the metric ``dtype`` (as in Keras).
+Each count variable has a ``<name>_compensation`` twin after Keras's variables
+(Neumaier compensation, `reduction.accumulate`), so float32 counts stay exact
+past 2^24 where Keras's stall: a deliberate difference in ``variables``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
+from .reduction import accumulate, accumulated, add_compensations
 
 __all__ = [
     "metric_auc",
@@ -458,7 +462,7 @@ def _batch_counts(metric, y_true, y_pred, sample_weight) -> ConfusionCounts:
 
 def _state(metric) -> list:
     """The metric's TP, FP, TN, FN values (those it keeps)."""
-    return [getattr(metric, name).value for name in _COUNT_NAMES if hasattr(metric, name)]
+    return [accumulated(metric, name) for name in _COUNT_NAMES if hasattr(metric, name)]
 
 
 def _confusion_update_state(y_true, y_pred, sample_weight=None):
@@ -472,7 +476,7 @@ def _confusion_update_state(y_true, y_pred, sample_weight=None):
     counts = _batch_counts(self, y_true, y_pred, sample_weight)
     for name in _COUNT_NAMES:
         if hasattr(self, name):
-            getattr(self, name).assign_add(getattr(counts, name))
+            accumulate(self, name, getattr(counts, name))
 
 
 def _thresholds_get_config():
@@ -492,6 +496,7 @@ def _set_thresholds(metric, thresholds, default):
 def _add_count_variables(metric, shape, names):
     for name in names:
         setattr(metric, name, metric.add_variable(shape, "zeros", name=name))
+    add_compensations(metric, names)
 
 
 # -- TruePositives / FalsePositives / TrueNegatives / FalseNegatives ----------------------------
@@ -500,7 +505,7 @@ def _count_initialize(confusion_matrix_cond, thresholds=None, name=None, dtype=N
     super.initialize(name=name, dtype=dtype)
     self._confusion_matrix_cond = confusion_matrix_cond
     _set_thresholds(self, thresholds, 0.5)
-    self.accumulator = self.add_variable((len(self.thresholds),), "zeros", name="accumulator")
+    _add_count_variables(self, (len(self.thresholds),), ["accumulator"])
 
 
 def _count_update_state(y_true, y_pred, sample_weight=None):
@@ -512,12 +517,12 @@ def _count_update_state(y_true, y_pred, sample_weight=None):
         sample_weight: Optional weights, a scalar or broadcastable to ``y_true``.
     """
     counts = _batch_counts(self, y_true, y_pred, sample_weight)
-    self.accumulator.assign_add(getattr(counts, self._confusion_matrix_cond))
+    accumulate(self, "accumulator", getattr(counts, self._confusion_matrix_cond))
 
 
 def _count_result():
     """The count: a scalar for one threshold, else one value per threshold."""
-    return _one_or_all(self.accumulator.value)
+    return _one_or_all(accumulated(self, "accumulator"))
 
 
 _ConfusionMatrixConditionCount = Metric(

@@ -18,6 +18,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
+from .reduction import accumulate, accumulated, add_compensations
 
 __all__ = ["fbeta_counts", "fbeta_from_counts", "fbeta_predictions", "metric_f1_score",
            "metric_fbeta_score"]
@@ -181,9 +182,7 @@ def _fbeta_build(y_true, y_pred):
     shape = () if self.average == "micro" else (pred_shape[-1],)
     for name in _COUNT_NAMES:
         setattr(self, name, self.add_variable(shape, "zeros", dtype=self.dtype, name=name))
-    for name in _COUNT_NAMES:
-        setattr(self, f"{name}_compensation",
-                self.add_variable(shape, "zeros", dtype=self.dtype, name=f"{name}_compensation"))
+    add_compensations(self, _COUNT_NAMES)
     self.built = True
 
 
@@ -219,14 +218,11 @@ def _fbeta_update_state(y_true, y_pred, sample_weight=None):
     self._check_batch(y_true, y_pred, sample_weight)
     counts = fbeta_counts(y_true, y_pred, sample_weight, self.threshold, self.axis, self.dtype)
     for name, count in zip(_COUNT_NAMES, counts):
-        total, compensation = ops.compensated_add(
-            getattr(self, name), getattr(self, f"{name}_compensation"), count)
-        getattr(self, name).assign(total)
-        getattr(self, f"{name}_compensation").assign(compensation)
+        accumulate(self, name, count)
 
 
 def _fbeta_result():
-    counts = [getattr(self, name) + getattr(self, f"{name}_compensation") for name in _COUNT_NAMES]
+    counts = [accumulated(self, name) for name in _COUNT_NAMES]
     return fbeta_from_counts(*counts, self.beta, self.average)
 
 

@@ -21,6 +21,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
+from .reduction import accumulate, accumulated, add_compensations
 
 __all__ = [
     "binary_labels", "confusion_matrix", "iou_from_confusion_matrix", "metric_binary_iou",
@@ -192,8 +193,7 @@ def _iou_initialize(num_classes, target_class_ids, name=None, dtype=None, ignore
     self.total_cm = self.add_variable(shape, "zeros", dtype=self.dtype,
                                       name="total_confusion_matrix")
     if jnp.issubdtype(self.dtype, jnp.floating):
-        self.total_cm_compensation = self.add_variable(
-            shape, "zeros", dtype=self.dtype, name="total_confusion_matrix_compensation")
+        add_compensations(self, ["total_cm"])
 
 
 def _iou_labels(y_true, y_pred):
@@ -235,19 +235,11 @@ def _iou_update_state(y_true, y_pred, sample_weight=None):
     self._check_batch(ops.shape(y_true), ops.shape(y_pred), sample_weight)
     batch_cm = confusion_matrix(y_true, y_pred, sample_weight, self.num_classes,
                                 self.ignore_class, self.dtype)
-    if hasattr(self, "total_cm_compensation"):
-        total, compensation = ops.compensated_add(self.total_cm, self.total_cm_compensation,
-                                                  batch_cm)
-        self.total_cm.assign(total)
-        self.total_cm_compensation.assign(compensation)
-    else:
-        self.total_cm.assign(self.total_cm + batch_cm)
+    accumulate(self, "total_cm", batch_cm)
 
 
 def _iou_counts():
-    if hasattr(self, "total_cm_compensation"):
-        return self.total_cm + self.total_cm_compensation
-    return self.total_cm
+    return accumulated(self, "total_cm")
 
 
 def _iou_result():

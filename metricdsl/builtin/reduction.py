@@ -17,7 +17,8 @@ from .. import ops
 from ..factory import Metric
 
 __all__ = [
-    "metric_mean", "metric_mean_wrapper", "metric_sum", "reduce_last_axis", "samplewise_values",
+    "accumulate", "accumulated", "add_compensations", "metric_mean", "metric_mean_wrapper",
+    "metric_sum", "reduce_last_axis", "samplewise_values",
 ]
 
 
@@ -136,6 +137,43 @@ def _aligned_weight_shape(values, sample_weight):
     specs = [jax.ShapeDtypeStruct(np.shape(x), "float32") for x in (values, sample_weight)]
     values, weight = jax.eval_shape(ops.squeeze_or_expand_to_same_rank, *specs)
     return weight.shape, values.shape[:len(weight.shape)]
+
+
+# -- compensated accumulators -------------------------------------------------------------------
+def add_compensations(metric, names):
+    """Give each named variable of ``metric`` a zero twin ``<name>_compensation`` (same shape).
+
+    Call it after creating the variables, so Keras's variables come first in
+    ``metric.variables``; then update with `accumulate`, read with `accumulated`.
+    """
+    for name in names:
+        variable = getattr(metric, name)
+        setattr(metric, f"{name}_compensation",
+                metric.add_variable(variable.shape, "zeros", dtype=variable.dtype,
+                                    name=f"{variable.name}_compensation"))
+
+
+def accumulate(metric, name, increment):
+    """``metric.<name> += increment``, Neumaier-compensated when the variable has a twin.
+
+    The rounding error of each float addition is carried in the twin made by
+    `add_compensations`, so float32 counts do not stall past 2^24.
+    """
+    variable = getattr(metric, name)
+    twin = getattr(metric, f"{name}_compensation", None)
+    if twin is None:
+        variable.assign_add(increment)
+        return
+    total, compensation = ops.compensated_add(variable, twin, increment)
+    variable.assign(total)
+    twin.assign(compensation)
+
+
+def accumulated(metric, name):
+    """The running sum of `accumulate`: the variable plus its compensation twin, if any."""
+    twin = getattr(metric, f"{name}_compensation", None)
+    value = getattr(metric, name).value
+    return value if twin is None else value + twin.value
 
 
 # -- Sum ----------------------------------------------------------------------------------------
