@@ -11,6 +11,7 @@ success, so an update that raises leaves the state unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import inspect
@@ -23,6 +24,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import checkify
 
 from . import ops
 from .scope import private_table, privates_of
@@ -174,18 +176,23 @@ def _freeze(value: Any) -> Any:
 _CACHE: dict[tuple, Any] = {}
 
 
+_VALIDATED = "_validated"  # suffix of the compiled-function kinds that run value checks
+
+
 class _Compiled:
     """One jitted stateless function shared by all instances with the same static key."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.current: Any = None
-        self.jitted = jax.jit(self._traced)
+        self.validated = kind.endswith(_VALIDATED)
+        traced = checkify.checkify(self._traced) if self.validated else self._traced
+        self.jitted = jax.jit(traced)
 
     def _traced(self, state, payload):
         metric = self.current
-        with _TraceGuard(metric):
-            if self.kind == "update":
+        with _TraceGuard(metric), ops.validating() if self.validated else contextlib.nullcontext():
+            if self.kind.startswith("update"):
                 args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
                 return tuple(metric._md_in_scope(
                     state, lambda: metric.update_state(*args, **kwargs))[1])
@@ -194,9 +201,16 @@ class _Compiled:
     def __call__(self, metric, state, payload):
         self.current = metric
         try:
-            return self.jitted(state, payload)
+            out = self.jitted(state, payload)
         finally:
             self.current = None
+        if not self.validated:
+            return out
+        error, out = out
+        message = error.get()
+        if message is not None:
+            raise ValueError(re.sub(r" \(`check` failed\)$", "", message))
+        return out
 
 
 def _python_state(metric: MetricBase) -> list:
@@ -296,6 +310,9 @@ class MetricBase:
 
     built = True
     run_eagerly = False
+    #: Check the data of each stateful update (finite values, builtin label ranges) and raise
+    #: a ValueError naming the metric and argument before any state changes. Costs a host sync.
+    validate = False
 
     def __init__(self, dtype: Any = None, name: str | None = None) -> None:
         """Set the name (default: snake-cased class name, uniquified) and dtype (default floatx)."""
@@ -517,13 +534,17 @@ class MetricBase:
         state = tuple([v._value for v in variables])
         payload = (tuple([_prepare(a, self) for a in args]),
                    {k: _prepare(v, self) for k, v in kwargs.items()} if kwargs else None)
-        new = self._md_compiled_call("update", state, payload, lambda: self._md_in_scope(
-            state, lambda: _RAW["update_state"](self, *_unprepare(payload[0]),
-                                                **_unprepare(payload[1] or {})))[1])
+        kind = "update" + _VALIDATED if self.validate else "update"
+        new = self._md_compiled_call(kind, state, payload, lambda: self._md_eager_update(
+            state, _unprepare(payload[0]), _unprepare(payload[1] or {})))
         if len(new) != len(variables):
             variables = self.variables
         for variable, value in zip(variables, new):
             variable._value = value
+
+    def _md_eager_update(self, state, args, kwargs) -> list:
+        with ops.validating() if self.validate else contextlib.nullcontext():
+            return self._md_in_scope(state, lambda: _RAW["update_state"](self, *args, **kwargs))[1]
 
     def _md_build_from(self, args, kwargs) -> None:
         y_true = kwargs.get("y_true", args[0] if args else None)
@@ -707,10 +728,24 @@ def _entry_like(entry, fn):
 def _update_entry(fn):
     def update_state(self, *args, **kwargs):
         if _Depth.value:
+            if ops._VALIDATING[0]:
+                _check_finite(self, fn, args, kwargs)
             return fn(self, *args, **kwargs)
         return self._md_update_entry(args, kwargs)
 
     return _entry_like(update_state, fn)
+
+
+def _check_finite(metric, fn, args, kwargs) -> None:
+    """Under validation: every float argument of an update must be free of NaN and inf."""
+    names = [n for n in inspect.signature(fn).parameters if n != "self"]
+    for name, value in [*zip(names, args), *kwargs.items()]:
+        if value is None or isinstance(value, (str, bool)) or callable(value):
+            continue
+        value = jnp.asarray(ops.unwrap(value))
+        if jnp.issubdtype(value.dtype, jnp.inexact):
+            ops.check(jnp.isfinite(value), f"{type(metric).__name__} {metric.name!r}: {name} "
+                                           "contains NaN or infinite values")
 
 
 def _result_entry(fn):

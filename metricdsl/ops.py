@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 from typing import Any
 
@@ -22,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.experimental import checkify
 
 EPSILON = 1e-7
 NEG_INF = -1e10
@@ -319,6 +321,49 @@ def stop_gradient(x: Any) -> jax.Array:
 def optimization_barrier(x: Any) -> Any:
     """``lax.optimization_barrier`` over a pytree (keeps XLA from fusing across it)."""
     return lax.optimization_barrier(jax.tree_util.tree_map(unwrap, x))
+
+
+_VALIDATING = [0]
+
+
+@contextlib.contextmanager
+def validating():
+    """Trace the value checks of `check` while active (``metric.validate = True`` uses it).
+
+    Inside a transformed function, wrap it with ``jax.experimental.checkify``:
+
+    Example:
+        >>> import jax, metricdsl as md
+        >>> from jax.experimental import checkify
+        >>> m = md.metric_sparse_categorical_accuracy()
+        >>> step = checkify.checkify(jax.jit(m.stateless_update_state))
+        >>> with md.ops.validating():
+        ...     error, state = step(m.stateless_reset_state(), [3], [[0.2, 0.8]])
+        >>> print(error.get().split(" (`check` failed")[0])
+        metric_sparse_categorical_accuracy (SparseCategoricalAccuracy): y_true holds class ids outside [0, 2) or not whole numbers
+    """
+    _VALIDATING[0] += 1
+    try:
+        yield
+    finally:
+        _VALIDATING[0] -= 1
+
+
+def check(condition: Any, message: str) -> None:
+    """A data-dependent value check, run only under `validating` (no cost otherwise).
+
+    ``condition`` is a boolean array or a function returning one (evaluated only
+    under validation). A concrete ``condition`` that is not all true raises ``ValueError(message)``
+    at once; a traced one becomes a ``checkify`` check, raised by the metric
+    after its compiled update and before any state changes.
+    """
+    if not _VALIDATING[0]:
+        return
+    condition = jnp.all(unwrap(condition() if callable(condition) else condition))
+    if isinstance(condition, jax.core.Tracer):
+        checkify.check(condition, message)
+    elif not bool(condition):
+        raise ValueError(message)
 
 
 for _name, _value in list(globals().items()):  # lifted functions pickle by their name here

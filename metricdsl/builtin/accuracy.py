@@ -47,6 +47,21 @@ def check_broadcast(owner: str, what: str, shape_a: tuple, shape_b: tuple) -> No
             "same rank). Pass arrays of matching batch shape.") from None
 
 
+def check_class_ids(owner: str, argument: str, labels, num_classes: int,
+                    ignore_class=None) -> None:
+    """Under validation: ``labels`` must be whole numbers in ``[0, num_classes)`` (or ``ignore_class``).
+
+    A no-op unless the metric's ``validate`` is set (see `ops.check`).
+    """
+    def valid():
+        ids = ops.convert_to_tensor(labels)
+        ok = (ids >= 0) & (ids < num_classes) & (ids == jnp.floor(ids))
+        return ok if ignore_class is None else ok | (ids == ignore_class)
+
+    ops.check(valid, f"{owner}: {argument} holds class ids outside [0, {num_classes}) or not "
+                     "whole numbers")
+
+
 def check_min_rank(owner: str, argument: str, shape: tuple, rank: int) -> None:
     """Raise a ValueError naming ``owner`` when ``shape`` has fewer than ``rank`` axes."""
     if len(shape) < rank:
@@ -158,6 +173,7 @@ def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Arr
         y_true = jnp.squeeze(y_true, -1)
     predicted = ops.cast(ops.argmax(y_pred, axis=-1), y_true.dtype)
     check_broadcast(owner, "y_true and argmax(y_pred)", y_true.shape, predicted.shape)
+    check_class_ids(owner, "y_true", y_true, y_pred.shape[-1])
     matches = ops.cast(y_true == predicted, ops.floatx())
     if squeezed:
         matches = jnp.reshape(matches, original_shape)
@@ -226,6 +242,8 @@ def sparse_top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: i
     if from_sorted_ids:
         check_min_rank(owner, "y_true", np.shape(y_true), 1)
     labels, y_pred_rows = _flat_rows(owner, y_true, y_pred)
+    if not from_sorted_ids:
+        check_class_ids(owner, "y_true", labels, y_pred_rows.shape[-1])
     if from_sorted_ids:
         matches = jnp.any(labels[:, None] == y_pred_rows[:, :k], axis=1)
     else:

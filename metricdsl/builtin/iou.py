@@ -21,6 +21,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
+from .accuracy import check_class_ids
 from .reduction import accumulate, accumulated, add_compensations
 
 __all__ = [
@@ -233,6 +234,8 @@ def _iou_update_state(y_true, y_pred, sample_weight=None):
     """
     y_true, y_pred = self._labels(y_true, y_pred)
     self._check_batch(ops.shape(y_true), ops.shape(y_pred), sample_weight)
+    check_class_ids(_label(self), "y_true", y_true, self.num_classes, self.ignore_class)
+    check_class_ids(_label(self), "y_pred", y_pred, self.num_classes)
     batch_cm = confusion_matrix(y_true, y_pred, sample_weight, self.num_classes,
                                 self.ignore_class, self.dtype)
     accumulate(self, "total_cm", batch_cm)

@@ -24,7 +24,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric, function_only
-from .accuracy import check_broadcast, check_min_rank
+from .accuracy import check_broadcast, check_class_ids, check_min_rank
 from .reduction import _float_pred, metric_mean_wrapper, reduce_last_axis
 
 __all__ = [
@@ -184,6 +184,7 @@ def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,
     owner = "metric_sparse_categorical_crossentropy (SparseCategoricalCrossentropy)"
     y_pred = _float_pred(y_pred)
     y_true, class_axis = _sparse_labels(owner, y_true, y_pred, axis)
+    check_class_ids(owner, "y_true", y_true, y_pred.shape[class_axis], ignore_class)
     if ignore_class is not None:
         valid = _valid_labels(y_true, ignore_class, y_pred.dtype)
         y_true = jnp.where(valid, y_true, 0)
