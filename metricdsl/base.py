@@ -11,7 +11,6 @@ success, so an update that raises leaves the state unchanged.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import importlib
 import inspect
@@ -191,7 +190,7 @@ class _Compiled:
 
     def _traced(self, state, payload):
         metric = self.current
-        with _TraceGuard(metric), ops.validating() if self.validated else contextlib.nullcontext():
+        with _TraceGuard(metric), ops.validating(self.validated):
             if self.kind.startswith("update"):
                 args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
                 return tuple(metric._md_in_scope(
@@ -543,7 +542,7 @@ class MetricBase:
             variable._value = value
 
     def _md_eager_update(self, state, args, kwargs) -> list:
-        with ops.validating() if self.validate else contextlib.nullcontext():
+        with ops.validating(self.validate):
             return self._md_in_scope(state, lambda: _RAW["update_state"](self, *args, **kwargs))[1]
 
     def _md_build_from(self, args, kwargs) -> None:

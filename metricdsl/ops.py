@@ -327,8 +327,10 @@ _VALIDATING = [0]
 
 
 @contextlib.contextmanager
-def validating():
+def validating(enabled: bool = True):
     """Trace the value checks of `check` while active (``metric.validate = True`` uses it).
+
+    ``validating(False)`` is a no-op context, for code that validates on a flag.
 
     Inside a transformed function, wrap it with ``jax.experimental.checkify``:
 
@@ -342,11 +344,11 @@ def validating():
         >>> print(error.get().split(" (`check` failed")[0])
         metric_sparse_categorical_accuracy (SparseCategoricalAccuracy): y_true holds class ids outside [0, 2) or not whole numbers
     """
-    _VALIDATING[0] += 1
+    _VALIDATING[0] += bool(enabled)
     try:
         yield
     finally:
-        _VALIDATING[0] -= 1
+        _VALIDATING[0] -= bool(enabled)
 
 
 def check(condition: Any, message: str) -> None:
