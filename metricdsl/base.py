@@ -206,10 +206,15 @@ class _Compiled:
         if not self.validated:
             return out
         error, out = out
-        message = error.get()
-        if message is not None:
-            raise ValueError(re.sub(r" \(`check` failed\)$", "", message))
+        raise_failed_check(error)
         return out
+
+
+def raise_failed_check(error) -> None:
+    """Raise a ``ValueError`` with the message of a failed ``checkify`` check, if any."""
+    message = error.get()
+    if message is not None:
+        raise ValueError(re.sub(r" \(`check` failed\)$", "", message))
 
 
 def _python_state(metric: MetricBase) -> list:

@@ -21,9 +21,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import checkify
 
-from . import registry
-from .base import _TRACER_ERRORS, MetricBase, _SideEffect, _TraceGuard, to_snake_case
+from . import ops, registry
+from .base import (_TRACER_ERRORS, MetricBase, _SideEffect, _TraceGuard, raise_failed_check,
+                   to_snake_case)
 from .variables import Variable
 
 __all__ = ["MetricCollection", "compile_metrics"]
@@ -549,7 +551,14 @@ class MetricCollection:
 
     The member metrics stay usable on their own: reading one's variables or
     result gives the collection's current state.
+
+    ``validate = True`` (here, or on any member metric) checks every batch as
+    `Metric`'s ``validate`` does (finite values, class-id ranges) for all
+    member metrics; a failing check raises a ``ValueError`` and leaves every
+    metric's state unchanged.
     """
+
+    validate = False
 
     def __init__(self, metrics: Any = None, weighted_metrics: Any = None, *,
                  output_names: list[str] | None = None) -> None:
@@ -730,16 +739,17 @@ class MetricCollection:
 
     def _update_fn(self, store: _Store) -> Callable:
         """The fused jitted update, shared by collections with the same metrics and layout."""
-        fn = self._jitted.get("update")
+        validate = self._validates()
+        fn = self._jitted.get(("update", validate))
         if fn is None:
             members = [self._members()[i] for i in self._fused]
             key = (tuple((m.metric._md_key(), m.output, m.weighted,
                           m.metric.name if m.tracker else None) for m in members),
-                   tuple((v.dtype, v.shape) for v in store.flat))
+                   tuple((v.dtype, v.shape) for v in store.flat), validate)
             shared = _SHARED.get(key)
             if shared is None:
-                shared = _SHARED[key] = _SharedUpdate()
-            fn = self._jitted["update"] = shared.bind(members, store)
+                shared = _SHARED[key] = _SharedUpdate(validate)
+            fn = self._jitted[("update", validate)] = shared.bind(members, store)
         return fn
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
@@ -764,14 +774,27 @@ class MetricCollection:
         while True:
             store = self._ready()
             try:
-                store.buffers = self._update_fn(store)(store.buffers, *inputs, extra)
+                buffers = self._update_fn(store)(store.buffers, *inputs, extra)
                 break
             except _Retry as retry:
                 self._release()
                 retry.member.metric._md_go_eager(retry.reason)
+        saved = [[v.value for v in m.metric.variables] for m in self._eager]
+        try:
+            with ops.validating(self._validates()):
+                for member in self._eager:
+                    _member_update(member, None, *inputs, extra, False, eager=True)
+        except Exception:
+            for member, values in zip(self._eager, saved):
+                for variable, value in zip(member.metric.variables, values):
+                    variable.assign(value)
+            raise
+        store.buffers = buffers
         store.dirty = True
-        for member in self._eager:
-            _member_update(member, None, *inputs, extra, False, eager=True)
+
+    def _validates(self) -> bool:
+        """Whether updates run the value checks: ``validate`` here or on any member metric."""
+        return bool(self.validate) or any(m.metric.validate for m in self._members())
 
     def _extra(self, extra: Mapping[str, Any] | None) -> dict:
         if not extra:
@@ -888,17 +911,19 @@ class MetricCollection:
 class _SharedUpdate:
     """One jitted fused update, reused by every collection whose members trace alike."""
 
-    def __init__(self) -> None:
+    def __init__(self, validate: bool = False) -> None:
         self.current: tuple | None = None
-        self.jitted = jax.jit(self._traced)
+        self.validate = validate
+        self.jitted = jax.jit(checkify.checkify(self._traced) if validate else self._traced)
 
     def _traced(self, buffers, trues, preds, weights, extra):
         members, store = self.current
         store.quiet = True
         try:
-            states = store.unpack(buffers)
-            return store.pack([_member_update(m, s, trues, preds, weights, extra, True)
-                               for m, s in zip(members, states)])
+            with ops.validating(self.validate):
+                states = store.unpack(buffers)
+                return store.pack([_member_update(m, s, trues, preds, weights, extra, True)
+                                   for m, s in zip(members, states)])
         finally:
             store.quiet = False
 
@@ -906,9 +931,14 @@ class _SharedUpdate:
         def call(*args):
             self.current = (members, store)
             try:
-                return self.jitted(*args)
+                out = self.jitted(*args)
             finally:
                 self.current = None
+            if not self.validate:
+                return out
+            error, out = out
+            raise_failed_check(error)
+            return out
 
         return call
 

@@ -84,3 +84,36 @@ def test_stateless_checks_under_checkify_and_validating():
         fine, state = step(metric.stateless_reset_state(), [1, 0], [[0.2, 0.8], [0.5, 0.5]])
     assert "y_true holds class ids outside [0, 2)" in error.get()
     assert fine.get() is None and float(metric.stateless_result(state)) == 1.0
+
+
+@pytest.mark.parametrize("where", ["collection", "member"])
+def test_collections_validate_and_keep_every_state_on_failure(where):
+    accuracy = md.metric_sparse_categorical_accuracy()
+    collection = md.compile_metrics([accuracy, "mse"])
+    if where == "collection":
+        collection.validate = True
+    else:
+        accuracy.validate = True
+    y_pred = np.array([[0.9, 0.1], [0.2, 0.8]], np.float32)
+    collection.update_state(np.array([[0.0], [1.0]], np.float32), y_pred)
+    before = collection.result()
+    with pytest.raises(ValueError, match="y_true holds class ids outside"):
+        collection.update_state(np.array([[0.0], [4.0]], np.float32), y_pred)
+    with pytest.raises(ValueError, match="y_pred contains NaN"):
+        collection.update_state(np.array([[0.0], [1.0]], np.float32),
+                                np.array([[np.nan, 0.1], [0.2, 0.8]], np.float32))
+    after = collection.result()
+    assert {k: float(v) for k, v in after.items()} == {k: float(v) for k, v in before.items()}
+
+
+def test_collection_failure_in_an_eager_member_rolls_back_the_fused_ones():
+    eager = md.metric_sparse_categorical_accuracy()
+    eager.run_eagerly = True
+    collection = md.compile_metrics(["mse", eager])
+    collection.validate = True
+    y_pred = np.array([[0.9, 0.1], [0.2, 0.8]], np.float32)
+    collection.update_state(np.array([[0.0], [1.0]], np.float32), y_pred)
+    before = {k: float(v) for k, v in collection.result().items()}
+    with pytest.raises(ValueError, match="y_true holds class ids outside"):
+        collection.update_state(np.array([[0.0], [4.0]], np.float32), y_pred)  # fine for mse
+    assert {k: float(v) for k, v in collection.result().items()} == before
