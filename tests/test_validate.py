@@ -50,10 +50,10 @@ LABEL_CASES = [
      r"SparseTopKCategoricalAccuracy\): y_true holds class ids outside \[0, 2\)"),
     (md.metric_sparse_categorical_crossentropy, {}, ([0, 5], [[0.2, 0.8], [0.5, 0.5]]),
      r"SparseCategoricalCrossentropy\): y_true holds class ids outside \[0, 2\)"),
-    (md.metric_mean_iou, {"num_classes": 3}, ([0, 3], [0, 1]),
-     r"MeanIoU 'mean_io_u': y_true holds class ids outside \[0, 3\)"),
-    (md.metric_mean_iou, {"num_classes": 3}, ([0, 1], [0, -2]),
-     r"MeanIoU 'mean_io_u': y_pred holds class ids outside \[0, 3\)"),
+    (md.metric_mean_iou, {"num_classes": 3, "name": "miou"}, ([0, 3], [0, 1]),
+     r"MeanIoU 'miou': y_true holds class ids outside \[0, 3\)"),
+    (md.metric_mean_iou, {"num_classes": 3, "name": "miou"}, ([0, 1], [0, -2]),
+     r"MeanIoU 'miou': y_pred holds class ids outside \[0, 3\)"),
 ]
 
 
