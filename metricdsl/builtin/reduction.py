@@ -15,6 +15,7 @@ from jax import lax
 
 from .. import ops
 from ..factory import Metric
+from ..rowwise import rows, rowwise
 
 __all__ = [
     "accumulate", "accumulated", "add_compensations", "metric_mean", "metric_mean_wrapper",
@@ -46,7 +47,7 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
         if values.ndim > sample_weight.ndim:
             values = reduce_fn(values, axis=_reduce_axes(values, sample_weight.ndim))
         sample_weight = jnp.broadcast_to(sample_weight, values.shape)
-        values = jnp.reshape(_rows(values) * _rows(sample_weight), values.shape)
+        values = jnp.reshape(rows(values) * rows(sample_weight), values.shape)
         if sample_weight.ndim > 1:
             sample_weight = reduce_fn(sample_weight, axis=_reduce_axes(sample_weight, 1))
     if values.ndim > 1:
@@ -57,36 +58,17 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
 def weighted_sum(values, sample_weight, dtype):
     """``Σ values·weight`` of one batch (Keras Sum's increment)."""
     values, _ = samplewise_values(values, sample_weight, jnp.sum, dtype)
-    return jnp.sum(_rows(values))
+    return jnp.sum(rows(values))
 
 
 def weighted_total_and_count(values, sample_weight, dtype):
     """Keras Mean's increments: ``(Σ v·w, Σ w)``; the count is N (or 1 for a scalar) unweighted."""
     values, sample_weight = samplewise_values(values, sample_weight, jnp.mean, dtype)
     if sample_weight is not None:
-        count = jnp.sum(_rows(sample_weight))
+        count = jnp.sum(rows(sample_weight))
     else:
         count = jnp.asarray(values.shape[0] if values.ndim else 1, dtype)
-    return jnp.sum(_rows(values)), count
-
-
-def _row_length(size):
-    """The largest divisor of ``size`` in [128, 1024] (0 when there is none, or size < 2048)."""
-    if size >= 2048:
-        for length in range(1024, 127, -1):
-            if size % length == 0:
-                return length
-    return 0
-
-
-def _rows(x):
-    """A long 1-D array viewed as rows of 128 to 1024 elements (`_row_length`); else ``x``.
-
-    XLA CPU reduces such a 2-D view faster than the 1-D array (and far faster
-    than an ``(N, 1)`` column); the values and their order are unchanged.
-    """
-    length = _row_length(x.shape[0]) if jnp.ndim(x) == 1 else 0
-    return jnp.reshape(x, (-1, length)) if length else x
+    return jnp.sum(rows(values)), count
 
 
 def reduce_last_axis(fn, y_true, y_pred, reduce=jnp.mean):
@@ -103,11 +85,11 @@ def reduce_last_axis(fn, y_true, y_pred, reduce=jnp.mean):
     y_true, y_pred = y_true[..., 0], y_pred[..., 0]
     if y_true.shape != y_pred.shape:
         return fn(y_true, y_pred)
-    return jnp.reshape(fn(_rows(y_true), _rows(y_pred)), y_true.shape)
+    return jnp.reshape(fn(rows(y_true), rows(y_pred)), y_true.shape)
 
 
 def flat_column(y_true, y_pred):
-    """Keras-shaped ``(N, 1)`` inputs fenced from XLA fusion as rows of 1024 (same shapes out).
+    """Keras-shaped ``(N, 1)`` inputs fenced from XLA fusion as a row view (same shapes out).
 
     On XLA CPU a fused float computation over an ``(N, 1)`` array runs several
     times slower than over ``(N,)``; computing from a row view behind an
@@ -115,8 +97,8 @@ def flat_column(y_true, y_pred):
     """
     if jnp.ndim(y_pred) == 2 and jnp.shape(y_pred)[-1] == 1 \
             and jnp.shape(y_true) == jnp.shape(y_pred):
-        rows = lax.optimization_barrier((_rows(jnp.ravel(y_true)), _rows(jnp.ravel(y_pred))))
-        return tuple(jnp.reshape(x, jnp.shape(y_pred)) for x in rows)
+        fenced = lax.optimization_barrier((rows(jnp.ravel(y_true)), rows(jnp.ravel(y_pred))))
+        return tuple(jnp.reshape(x, jnp.shape(y_pred)) for x in fenced)
     return y_true, y_pred
 
 
@@ -294,8 +276,10 @@ def _mmw_initialize(fn, name=None, dtype=None, **kwargs):
 
 
 def _mmw_update_state(y_true, y_pred, sample_weight=None):
-    y_true, y_pred = flat_column(ops.convert_to_tensor(y_true), _float_pred(y_pred))
-    values = self._fn(y_true, y_pred, **self._fn_kwargs)
+    y_true, y_pred = ops.convert_to_tensor(y_true), _float_pred(y_pred)
+    values = rowwise(self._fn, y_true, y_pred, **self._fn_kwargs)
+    if values is None:
+        values = self._fn(*flat_column(y_true, y_pred), **self._fn_kwargs)
     super.update_state(values, sample_weight=sample_weight)
 
 

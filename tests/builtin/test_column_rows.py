@@ -1,15 +1,20 @@
 """Large Keras-shaped (N, 1) batches: the row-view fast path gives the reference values.
 
 Columns of at least 2048 samples are computed as rows of 128–1024 elements
-(`reduction.reduce_last_axis`, `flat_column`, `samplewise_values`); sizes with
-no such divisor take the plain path. Both must agree with float64 numpy.
+(`reduction.reduce_last_axis`, `flat_column`, `samplewise_values`, and
+`rowwise.rowwise` for user functions that are row-local); sizes with no such
+divisor and functions that are not row-local take the plain path. All must
+agree with float64 numpy.
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import references as ref
 
 import metricdsl as md
+from metricdsl.rowwise import rowwise
 
 # 4096: rows of 1024; 10_000: rows of 1000; 4099 (prime): no row view.
 SIZES = (4096, 10_000, 4099)
@@ -71,3 +76,33 @@ def test_large_columns_user_function_and_rmse(size):
                              (rmse, np.sqrt(_weighted_mean(errors, weight)))):
         metric.update_state(y_true, y_pred, sample_weight=weight)
         np.testing.assert_allclose(float(metric.result()), expected, rtol=2e-6)
+
+
+USER_FUNCTIONS = {  # name: (fn, row-local?, numpy reference of the per-sample values)
+    "log": (lambda t, p: md.ops.mean(p - t * md.ops.log(p + 1e-7), axis=-1), True,
+            lambda t, p: (p - t * np.log(p + 1e-7))[:, 0]),
+    "softplus_where": (lambda t, p: jax.nn.softplus(jnp.where(t > 0.5, p, 1 - p))[:, 0], True,
+                       lambda t, p: np.log1p(np.exp(np.where(t > 0.5, p, 1 - p)))[:, 0]),
+    "keepdims": (lambda t, p: jnp.square(t - p), True, lambda t, p: ((t - p) ** 2)[:, 0]),
+    "batch_centred": (lambda t, p: (p - jnp.mean(p))[:, 0], False,
+                      lambda t, p: (p - p.mean())[:, 0]),
+    "running": (lambda t, p: jnp.cumsum(p, axis=0)[:, 0] / t.shape[0], False,
+                lambda t, p: np.cumsum(p[:, 0]) / len(p)),
+    "reversed": (lambda t, p: jnp.abs(t - p[::-1])[:, 0], False,
+                 lambda t, p: np.abs(t - p[::-1])[:, 0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(USER_FUNCTIONS))
+def test_user_functions_take_the_row_view_only_when_row_local(name):
+    fn, row_local, reference = USER_FUNCTIONS[name]
+    y_true, y_pred, weight = _batch(4096, seed=5)
+    direct = rowwise(fn, jnp.asarray(y_true), jnp.asarray(y_pred))
+    assert (direct is not None) == row_local
+    if row_local:
+        np.testing.assert_allclose(direct, fn(y_true, y_pred), rtol=1e-6)
+    expected = reference(np.float64(y_true), np.float64(y_pred))
+    metric = md.metric_mean_wrapper(fn)
+    metric.update_state(y_true, y_pred, sample_weight=weight)
+    np.testing.assert_allclose(float(metric.result()), _weighted_mean(expected, weight),
+                               rtol=2e-6, atol=1e-7)
