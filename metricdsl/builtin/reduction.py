@@ -24,8 +24,12 @@ __all__ = [
 
 
 # -- kernels ------------------------------------------------------------------------------------
-def _reduce_axes(x, start):
-    return tuple(range(start, jnp.ndim(x)))
+def _reduce_from(x, start, reduce_fn):
+    """``x`` reduced over its axes from ``start`` on; a reshape when they all have size 1."""
+    axes = tuple(range(start, jnp.ndim(x)))
+    if all(x.shape[a] == 1 for a in axes):
+        return jnp.reshape(x, x.shape[:start])
+    return reduce_fn(x, axis=axes)
 
 
 def samplewise_values(values, sample_weight, reduce_fn, dtype):
@@ -34,7 +38,9 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
     ``values`` is cast to ``dtype``; with a ``sample_weight``, both are brought
     to the same rank (Keras's squeeze-or-expand), ``values`` is reduced over
     the axes the weight lacks, weighted, and the weight reduced to per-sample.
-    Finally the values are reduced to one per sample.
+    Finally the values are reduced to one per sample. Trailing size-1 axes are
+    reshaped away and the weighting runs on a flat row view (`rowwise.rows`):
+    the same values, without XLA CPU's slow ``(N, 1)`` loops.
 
     Returns:
         ``(values, sample_weight)``: shapes ``(N,)`` (or scalar); the weight is
@@ -45,13 +51,14 @@ def samplewise_values(values, sample_weight, reduce_fn, dtype):
         sample_weight = ops.cast(sample_weight, dtype)
         values, sample_weight = ops.squeeze_or_expand_to_same_rank(values, sample_weight)
         if values.ndim > sample_weight.ndim:
-            values = reduce_fn(values, axis=_reduce_axes(values, sample_weight.ndim))
+            values = _reduce_from(values, sample_weight.ndim, reduce_fn)
         sample_weight = jnp.broadcast_to(sample_weight, values.shape)
-        values = jnp.reshape(rows(values) * rows(sample_weight), values.shape)
+        values = jnp.reshape(rows(jnp.ravel(values)) * rows(jnp.ravel(sample_weight)),
+                             values.shape)
         if sample_weight.ndim > 1:
-            sample_weight = reduce_fn(sample_weight, axis=_reduce_axes(sample_weight, 1))
+            sample_weight = _reduce_from(sample_weight, 1, reduce_fn)
     if values.ndim > 1:
-        values = reduce_fn(values, axis=_reduce_axes(values, 1))
+        values = _reduce_from(values, 1, reduce_fn)
     return values, sample_weight
 
 

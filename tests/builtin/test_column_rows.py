@@ -106,3 +106,16 @@ def test_user_functions_take_the_row_view_only_when_row_local(name):
     metric.update_state(y_true, y_pred, sample_weight=weight)
     np.testing.assert_allclose(float(metric.result()), _weighted_mean(expected, weight),
                                rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_large_columns_binary_accuracy_keeps_the_column_shape(size):
+    y_true, y_pred, weight = _batch(size, seed=size + 2)
+    hits = y_true == (y_pred > 0.5)
+    assert md.metric_binary_accuracy(y_true, y_pred).shape == (size, 1)  # Keras's shape
+    metric = md.metric_binary_accuracy()
+    for sample_weight in (None, weight, weight[:, None]):
+        metric.reset_state()
+        metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        np.testing.assert_allclose(float(metric.result()), _weighted_mean(hits, weight if
+                                   sample_weight is not None else None), rtol=2e-6)
