@@ -60,12 +60,14 @@ class _NotRowLocal(Exception):
 def rowwise(fn, y_true: jax.Array, y_pred: jax.Array, **kwargs: Any) -> jax.Array | None:
     """``fn(y_true, y_pred, **kwargs)`` for ``(N, 1)`` columns, computed on a row view.
 
-    Returns ``None`` (compute ``fn`` directly instead) unless both inputs have
-    shape ``(N, 1)`` with ``N`` a multiple of a row length (`row_length`) and
+    Returns ``None`` (compute ``fn`` directly instead) unless the inputs are
+    being traced (eager calls run ``fn`` as written, once), both have shape
+    ``(N, 1)`` with ``N`` a multiple of a row length (`row_length`), and
     ``fn``'s jaxpr is row-local. The result equals ``fn``'s, shape and values.
     """
     shape = jnp.shape(y_true)
-    if len(shape) != 2 or shape[1] != 1 or jnp.shape(y_pred) != shape:
+    if len(shape) != 2 or shape[1] != 1 or jnp.shape(y_pred) != shape \
+            or not isinstance(y_pred, jax.core.Tracer):
         return None
     length = row_length(shape[0])
     if not length:

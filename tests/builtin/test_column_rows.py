@@ -97,10 +97,17 @@ USER_FUNCTIONS = {  # name: (fn, row-local?, numpy reference of the per-sample v
 def test_user_functions_take_the_row_view_only_when_row_local(name):
     fn, row_local, reference = USER_FUNCTIONS[name]
     y_true, y_pred, weight = _batch(4096, seed=5)
-    direct = rowwise(fn, jnp.asarray(y_true), jnp.asarray(y_pred))
-    assert (direct is not None) == row_local
-    if row_local:
-        np.testing.assert_allclose(direct, fn(y_true, y_pred), rtol=1e-6)
+    assert rowwise(fn, jnp.asarray(y_true), jnp.asarray(y_pred)) is None  # eager: as written
+
+    @jax.jit
+    def traced(t, p):
+        out = rowwise(fn, t, p)
+        taken.append(out is not None)
+        return fn(t, p) if out is None else out
+
+    taken = []
+    np.testing.assert_allclose(traced(y_true, y_pred), fn(y_true, y_pred), rtol=1e-6)
+    assert taken == [row_local]
     expected = reference(np.float64(y_true), np.float64(y_pred))
     metric = md.metric_mean_wrapper(fn)
     metric.update_state(y_true, y_pred, sample_weight=weight)
@@ -119,3 +126,15 @@ def test_large_columns_binary_accuracy_keeps_the_column_shape(size):
         metric.update_state(y_true, y_pred, sample_weight=sample_weight)
         np.testing.assert_allclose(float(metric.result()), _weighted_mean(hits, weight if
                                    sample_weight is not None else None), rtol=2e-6)
+
+
+def test_value_branching_functions_run_eagerly_on_large_columns():
+    def branchy(t, p):  # needs concrete values: the metric falls back to eager updates
+        return (jnp.abs(t - p) if float(jnp.max(p)) > 1.0 else jnp.square(t - p))[:, 0]
+
+    y_true, y_pred, weight = _batch(4096, seed=9)
+    metric = md.metric_mean_wrapper(branchy)
+    with pytest.warns(md.MetricEagerWarning):
+        metric.update_state(y_true, y_pred, sample_weight=weight)
+    expected = _weighted_mean((np.float64(y_true) - y_pred)[:, 0] ** 2, weight)
+    np.testing.assert_allclose(float(metric.result()), expected, rtol=2e-6)
