@@ -12,6 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import references as ref
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import metricdsl as md
 from metricdsl.rowwise import rowwise
@@ -138,3 +140,30 @@ def test_value_branching_functions_run_eagerly_on_large_columns():
         metric.update_state(y_true, y_pred, sample_weight=weight)
     expected = _weighted_mean((np.float64(y_true) - y_pred)[:, 0] ** 2, weight)
     np.testing.assert_allclose(float(metric.result()), expected, rtol=2e-6)
+
+
+# Random per-sample programs: chains of element-wise steps, then a last-axis reduction.
+_STEPS = [
+    lambda t, p, x: x + t, lambda t, p, x: x * p, lambda t, p, x: jnp.log1p(jnp.abs(x)),
+    lambda t, p, x: jnp.exp(-jnp.abs(x)), lambda t, p, x: jnp.where(t > 0.5, x, -x),
+    lambda t, p, x: jnp.clip(x, -2.0, 2.0), lambda t, p, x: jnp.maximum(x, p) ** 2,
+    lambda t, p, x: jax.nn.sigmoid(x) - t, lambda t, p, x: jnp.tanh(x) / (1.0 + p),
+    lambda t, p, x: x.astype(jnp.int32).astype(jnp.float32) + x,
+]
+_ENDS = [lambda x: jnp.mean(x, axis=-1), lambda x: jnp.sum(x, axis=-1), lambda x: x[:, 0],
+         lambda x: jnp.max(x, axis=-1, keepdims=True)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(0, len(_STEPS) - 1), min_size=1, max_size=6),
+       st.integers(0, len(_ENDS) - 1))
+def test_random_row_local_programs_match_the_direct_computation(steps, end):
+    def program(t, p):
+        x = p - t
+        for step in steps:
+            x = _STEPS[step](t, p, x)
+        return _ENDS[end](x)
+
+    y_true, y_pred, _ = _batch(2048, seed=len(steps))
+    out = jax.jit(lambda t, p: rowwise(program, t, p))(y_true, y_pred)
+    np.testing.assert_allclose(out, program(y_true, y_pred), rtol=1e-6, atol=1e-6)
