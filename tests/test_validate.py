@@ -1,4 +1,4 @@
-"""``metric.validate = True``: data checks that name the metric and argument, before state changes."""
+"""``metric.validate = True``: data checks naming the metric and argument, before state changes."""
 
 import jax
 import numpy as np
