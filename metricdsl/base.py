@@ -17,6 +17,7 @@ import inspect
 import io
 import re
 import sys
+import threading
 import warnings
 from typing import Any
 
@@ -48,10 +49,13 @@ class _SideEffect(Exception):
     """A traced method changed Python state (attributes, private values, stdout)."""
 
 
-class _Depth:
-    """How many stateless scopes are active (entry points call raw methods inside one)."""
+class _ThreadDepth(threading.local):
+    """How many stateless scopes are active in this thread (entry points call raw methods)."""
 
     value = 0
+
+
+_Depth = _ThreadDepth()
 
 
 def to_snake_case(name: str) -> str:
@@ -183,13 +187,13 @@ class _Compiled:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.current: Any = None
+        self.calling = threading.local()  # the metric being updated, per thread
         self.validated = kind.endswith(_VALIDATED)
         traced = checkify.checkify(self._traced) if self.validated else self._traced
         self.jitted = jax.jit(traced)
 
     def _traced(self, state, payload):
-        metric = self.current
+        metric = self.calling.metric
         with _TraceGuard(metric), ops.validating(self.validated):
             if self.kind.startswith("update"):
                 args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
@@ -197,12 +201,15 @@ class _Compiled:
                     state, lambda: metric.update_state(*args, **kwargs))[1])
             return metric._md_in_scope(state, metric.result)[0]
 
+    def __deepcopy__(self, memo) -> _Compiled:
+        return self  # a shared cache entry: copies of a metric share it too
+
     def __call__(self, metric, state, payload):
-        self.current = metric
+        self.calling.metric = metric
         try:
             out = self.jitted(state, payload)
         finally:
-            self.current = None
+            self.calling.metric = None
         if not self.validated:
             return out
         error, out = out
@@ -248,6 +255,51 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+class _StdoutRouter:
+    """``sys.stdout`` while some thread traces: each tracing thread's writes are captured."""
+
+    def __init__(self, original) -> None:
+        self.original = original
+        self.captures: dict[int, list[io.StringIO]] = {}
+
+    def write(self, text: str) -> int:
+        stack = self.captures.get(threading.get_ident())
+        return (stack[-1] if stack else self.original).write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+_STDOUT_LOCK = threading.Lock()
+_ROUTER: list[_StdoutRouter] = []  # the installed router, if any
+
+
+def _capture_stdout() -> io.StringIO:
+    """Start capturing this thread's stdout (other threads keep printing)."""
+    with _STDOUT_LOCK:
+        if not _ROUTER:
+            _ROUTER.append(_StdoutRouter(sys.stdout))
+            sys.stdout = _ROUTER[0]
+        buffer = io.StringIO()
+        _ROUTER[0].captures.setdefault(threading.get_ident(), []).append(buffer)
+        return buffer
+
+
+def _release_stdout(buffer: io.StringIO) -> str:
+    """Stop a `_capture_stdout`; return what this thread printed meanwhile."""
+    with _STDOUT_LOCK:
+        router = _ROUTER[0]
+        stack = router.captures[threading.get_ident()]
+        stack.remove(buffer)
+        if not stack:
+            del router.captures[threading.get_ident()]
+        if not router.captures:
+            _ROUTER.clear()
+            if sys.stdout is router:
+                sys.stdout = router.original
+        return buffer.getvalue()
+
+
 class _TraceGuard:
     """While tracing: capture stdout and detect (then undo) Python side effects."""
 
@@ -258,7 +310,7 @@ class _TraceGuard:
         self.before = _python_state(self.metric)
         self.tables = {id(m): dict(private_table(m)) for m in
                        [self.metric, *self.metric._md_all_metrics()]}
-        self.stdout, sys.stdout = sys.stdout, io.StringIO()
+        self.buffer = _capture_stdout()
         return self
 
     def _restore(self) -> None:
@@ -277,8 +329,7 @@ class _TraceGuard:
                     object.__setattr__(obj, key, value)
 
     def __exit__(self, exc_type, exc, tb):
-        printed = sys.stdout.getvalue()
-        sys.stdout = self.stdout
+        printed = _release_stdout(self.buffer)
         after = _python_state(self.metric)
         changed = printed or any(
             not _same({k: v for k, v in b.items() if not k.startswith("_md_")},
@@ -732,7 +783,7 @@ def _entry_like(entry, fn):
 def _update_entry(fn):
     def update_state(self, *args, **kwargs):
         if _Depth.value:
-            if ops._VALIDATING[0]:
+            if ops.is_validating():
                 _check_finite(self, fn, args, kwargs)
             return fn(self, *args, **kwargs)
         return self._md_update_entry(args, kwargs)

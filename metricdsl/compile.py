@@ -14,6 +14,7 @@ each entry is that metric's list of variable values (its
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,8 +25,14 @@ import numpy as np
 from jax.experimental import checkify
 
 from . import ops, registry
-from .base import (_TRACER_ERRORS, MetricBase, _SideEffect, _TraceGuard, raise_failed_check,
-                   to_snake_case)
+from .base import (
+    _TRACER_ERRORS,
+    MetricBase,
+    _SideEffect,
+    _TraceGuard,
+    raise_failed_check,
+    to_snake_case,
+)
 from .variables import Variable
 
 __all__ = ["MetricCollection", "compile_metrics"]
@@ -912,12 +919,12 @@ class _SharedUpdate:
     """One jitted fused update, reused by every collection whose members trace alike."""
 
     def __init__(self, validate: bool = False) -> None:
-        self.current: tuple | None = None
+        self.calling = threading.local()  # (members, store) being updated, per thread
         self.validate = validate
         self.jitted = jax.jit(checkify.checkify(self._traced) if validate else self._traced)
 
     def _traced(self, buffers, trues, preds, weights, extra):
-        members, store = self.current
+        members, store = self.calling.members
         store.quiet = True
         try:
             with ops.validating(self.validate):
@@ -927,13 +934,16 @@ class _SharedUpdate:
         finally:
             store.quiet = False
 
+    def __deepcopy__(self, memo) -> _SharedUpdate:
+        return self  # a shared cache entry
+
     def bind(self, members: list, store: _Store) -> Callable:
         def call(*args):
-            self.current = (members, store)
+            self.calling.members = (members, store)
             try:
                 out = self.jitted(*args)
             finally:
-                self.current = None
+                self.calling.members = None
             if not self.validate:
                 return out
             error, out = out

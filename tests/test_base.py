@@ -359,3 +359,33 @@ def test_compensated_sums_do_not_stall():
     for _ in range(10):
         total, comp = ops.compensated_add(total, comp, jnp.float32(1))
     assert float(total) + float(comp) == 2 ** 24 + 10
+
+
+def test_threads_update_their_own_metrics_concurrently():
+    # Every new shape traces again; tracing state (scope depth, the metric being
+    # traced, stdout capture, validation) is per thread, so threads do not mix.
+    import sys
+    import threading
+
+    stdout, failures = sys.stdout, []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for n in range(1, 16):
+                m = md.metric_mean_squared_error()
+                m.validate = seed % 2 == 0
+                y_true, y_pred = rng.normal(size=(2, n, 2)).astype("float32")
+                m.update_state(y_true, y_pred)
+                expected = np.mean((np.float64(y_true) - y_pred) ** 2)
+                if not np.isclose(float(m.result()), expected, rtol=1e-5):
+                    failures.append((seed, n, float(m.result()), expected))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append((seed, repr(error)))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and sys.stdout is stdout
