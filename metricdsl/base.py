@@ -95,8 +95,13 @@ class _Static:
 jax.tree_util.register_pytree_node(_Static, lambda s: ((), s.value), lambda v, _: _Static(v))
 
 
+_CONCRETE_ARRAY_TYPES: set[type] = set()  # jax.Array types seen that are not tracers
+
+
 def _prepare(x: Any, metric: Any) -> Any:
     """Make one call argument jit-ready: arrays pass, lists become numpy, str/bool static."""
+    if type(x) in _CONCRETE_ARRAY_TYPES:  # the hot path: one set lookup, not two isinstance
+        return x
     if isinstance(x, jax.Array):
         if isinstance(x, jax.core.Tracer):
             raise TypeError(
@@ -104,6 +109,7 @@ def _prepare(x: Any, metric: Any) -> Any:
                 "jax.jit, vmap or scan). Stateful methods would leak tracers into the metric; "
                 "use `state = m.stateless_update_state(state, ...)` and "
                 "`m.stateless_result(state)` inside transformed functions.")
+        _CONCRETE_ARRAY_TYPES.add(type(x))
         return x
     if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
             and not isinstance(x, bool):
