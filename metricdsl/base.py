@@ -193,13 +193,13 @@ class _Compiled:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.calling = threading.local()  # the metric being updated, per thread
+        self.calling = threading.local()  # .subject: the metric being updated, per thread
         self.validated = kind.endswith(_VALIDATED)
         traced = checkify.checkify(self._traced) if self.validated else self._traced
         self.jitted = jax.jit(traced)
 
     def _traced(self, state, payload):
-        metric = self.calling.metric
+        metric = self.calling.subject
         with _TraceGuard(metric), ops.validating(self.validated):
             if self.kind.startswith("update"):
                 args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
@@ -211,23 +211,27 @@ class _Compiled:
         return self  # a shared cache entry: copies of a metric share it too
 
     def __call__(self, metric, state, payload):
-        self.calling.metric = metric
-        try:
-            out = self.jitted(state, payload)
-        finally:
-            self.calling.metric = None
-        if not self.validated:
-            return out
-        error, out = out
-        raise_failed_check(error)
+        return call_compiled(self.jitted, self.validated, self.calling, metric, state, payload)
+
+
+def call_compiled(jitted, validated: bool, calling, subject, *args):
+    """``jitted(*args)`` with ``calling.subject`` set (per thread) for its tracing.
+
+    When ``validated``, ``jitted`` is checkify-wrapped: a failed check raises a
+    ``ValueError`` with its message (nothing is committed by the caller).
+    """
+    calling.subject = subject
+    try:
+        out = jitted(*args)
+    finally:
+        calling.subject = None
+    if not validated:
         return out
-
-
-def raise_failed_check(error) -> None:
-    """Raise a ``ValueError`` with the message of a failed ``checkify`` check, if any."""
+    error, out = out
     message = error.get()
     if message is not None:
         raise ValueError(re.sub(r" \(`check` failed\)$", "", message))
+    return out
 
 
 def _python_state(metric: MetricBase) -> list:

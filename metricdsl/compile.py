@@ -30,7 +30,7 @@ from .base import (
     MetricBase,
     _SideEffect,
     _TraceGuard,
-    raise_failed_check,
+    call_compiled,
     to_snake_case,
 )
 from .variables import Variable
@@ -919,12 +919,12 @@ class _SharedUpdate:
     """One jitted fused update, reused by every collection whose members trace alike."""
 
     def __init__(self, validate: bool = False) -> None:
-        self.calling = threading.local()  # (members, store) being updated, per thread
+        self.calling = threading.local()  # .subject: (members, store) being updated
         self.validate = validate
         self.jitted = jax.jit(checkify.checkify(self._traced) if validate else self._traced)
 
     def _traced(self, buffers, trues, preds, weights, extra):
-        members, store = self.calling.members
+        members, store = self.calling.subject
         store.quiet = True
         try:
             with ops.validating(self.validate):
@@ -938,19 +938,8 @@ class _SharedUpdate:
         return self  # a shared cache entry
 
     def bind(self, members: list, store: _Store) -> Callable:
-        def call(*args):
-            self.calling.members = (members, store)
-            try:
-                out = self.jitted(*args)
-            finally:
-                self.calling.members = None
-            if not self.validate:
-                return out
-            error, out = out
-            raise_failed_check(error)
-            return out
-
-        return call
+        return functools.partial(call_compiled, self.jitted, self.validate, self.calling,
+                                 (members, store))
 
 
 _SHARED: dict[tuple, _SharedUpdate] = {}
