@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import jax
@@ -57,6 +58,17 @@ def interleaved(fns, *, min_time=0.3, repeats=7):
         for key, fn in fns.items():
             best[key] = min(best[key], _round(fn, numbers[key]))
     return best
+
+
+def keras_on_jax():
+    """The ``keras`` module when it is installed with the JAX backend, else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import keras
+    except ImportError:
+        return None
+    return keras if keras.backend.backend() == "jax" else None
 
 
 def report(name: str, rows: list[dict], columns: list[str]) -> None:

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from _harness import RESULTS, report, seconds_per_call  # noqa: E402
+from _harness import RESULTS, keras_on_jax, report, seconds_per_call  # noqa: E402
 
 import metricdsl as md  # noqa: E402
 
@@ -71,16 +70,6 @@ def _hand_precision(counts, y_true, y_pred, weight=None):
 
 
 # -- timing -------------------------------------------------------------------------------------
-def _keras():
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import keras
-    except ImportError:
-        return None
-    return keras if keras.backend.backend() == "jax" else None
-
-
 def _rate(fn, rounds: int = 3) -> float:
     """Best samples/s over a few rounds (the machine may be shared; the best is least disturbed)."""
     return max(BATCH / seconds_per_call(fn, min_time=0.2) for _ in range(rounds))
@@ -182,7 +171,7 @@ def _memory_rows(keras) -> list[dict]:
 
 
 def main() -> None:
-    keras = _keras()
+    keras = keras_on_jax()
     rows = _throughput_rows(keras, np.random.default_rng(0))
     report("confusion", rows, ["metric", "metricdsl_stateful", "metricdsl_stateless_jit",
                                "hand_jit", "keras_jit", "vs_hand", "vs_keras",

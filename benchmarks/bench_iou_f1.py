@@ -20,7 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from _harness import report, seconds_per_call  # noqa: E402
+from _harness import keras_on_jax, report, seconds_per_call  # noqa: E402
 
 import metricdsl as md  # noqa: E402
 
@@ -46,16 +46,6 @@ def _hand_f1_counts(counts, y_true, y_pred, sample_weight):
     positives = jnp.sum(predicted * weight, axis=0)
     support = jnp.sum(y_true * weight, axis=0)
     return counts + jnp.stack([tp, positives - tp, support - tp, support])
-
-
-def _keras():
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import keras
-    except ImportError:
-        return None
-    return keras if keras.backend.backend() == "jax" else None
 
 
 def _best_rates(calls: dict, rounds: int = 5) -> dict:
@@ -146,7 +136,7 @@ def _f1_rows(keras, rng) -> list[dict]:
 
 
 def main() -> None:
-    keras = _keras()
+    keras = keras_on_jax()
     rng = np.random.default_rng(0)
     rows = _iou_rows(keras, rng) + _f1_rows(keras, rng)
     for row in rows:

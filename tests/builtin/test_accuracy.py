@@ -1,11 +1,11 @@
 """Accuracy family: kernels and metrics against numpy references and Keras's documented vectors."""
 
-import jax
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from laws import assert_shards_merge_to_one_pass, assert_stateful_equals_jitted_stateless
 from references import accuracy as ref
 
 import metricdsl as md
@@ -138,18 +138,9 @@ def test_stateful_equals_jitted_stateless_streaming_and_merged(name):
     ctor, kwargs, *_, ref_fn = CASES[name]
     rng = np.random.default_rng(1)
     batches = [(*_concrete(name, rng), rng.uniform(0, 2, N).astype("float32")) for _ in range(2)]
-    stateful, stateless = ctor(**kwargs), ctor(**kwargs)
-    update = jax.jit(stateless.stateless_update_state)
-    state = stateless.stateless_reset_state()
-    for y_true, y_pred, w in batches:
-        stateful.update_state(y_true, y_pred, sample_weight=w)
-        state = update(state, y_true, y_pred, sample_weight=w)
-    assert float(stateless.stateless_result(state)) == float(stateful.result())
-    shards = [ctor(**kwargs) for _ in batches]  # one metric per shard, merged
-    for shard, (y_true, y_pred, w) in zip(shards, batches):
-        shard.update_state(y_true, y_pred, sample_weight=w)
-    shards[0].merge_state(shards[1:])
-    np.testing.assert_allclose(shards[0].result(), stateful.result(), rtol=1e-6)
+    stateful = ctor(**kwargs)
+    assert_stateful_equals_jitted_stateless(stateful, batches, rtol=0)
+    assert_shards_merge_to_one_pass(lambda: ctor(**kwargs), batches, stateful)
     all_true, all_pred, all_w = (np.concatenate(parts) for parts in zip(*batches))
     expected = ref.keras_weighted_mean(ref_fn(all_true, all_pred, **kwargs), all_w)
     np.testing.assert_allclose(stateful.result(), expected, rtol=1e-6)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from laws import assert_shards_merge_to_one_pass, assert_stateful_equals_jitted_stateless
 from references import probabilistic as ref
 from references.accuracy import keras_weighted_mean
 
@@ -153,18 +154,9 @@ def test_stateful_equals_jitted_stateless_streaming_and_merged(name):
     for _ in range(2):
         y_true, y_pred = _sample(name, rng)
         batches.append((y_true, y_pred, rng.uniform(0, 2, N).astype("float32")))
-    stateful, stateless = ctor(**kwargs), ctor(**kwargs)
-    update = jax.jit(stateless.stateless_update_state)
-    state = stateless.stateless_reset_state()
-    for y_true, y_pred, w in batches:
-        stateful.update_state(y_true, y_pred, sample_weight=w)
-        state = update(state, y_true, y_pred, sample_weight=w)
-    np.testing.assert_allclose(stateless.stateless_result(state), stateful.result(), rtol=1e-6)
-    shards = [ctor(**kwargs) for _ in batches]  # one metric per shard, merged
-    for shard, (y_true, y_pred, w) in zip(shards, batches):
-        shard.update_state(y_true, y_pred, sample_weight=w)
-    shards[0].merge_state(shards[1:])
-    np.testing.assert_allclose(shards[0].result(), stateful.result(), rtol=1e-6)
+    stateful = ctor(**kwargs)
+    assert_stateful_equals_jitted_stateless(stateful, batches)
+    assert_shards_merge_to_one_pass(lambda: ctor(**kwargs), batches, stateful)
     all_true, all_pred, all_w = (np.concatenate(parts) for parts in zip(*batches))
     if ctor is SCCE:
         expected = ref.sparse_categorical_crossentropy(all_true, all_pred, all_w, **kwargs)
