@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
-import io
 import re
 import sys
 import threading
@@ -24,29 +23,20 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.experimental import checkify
 
-from . import ops
-from .scope import private_table, privates_of
-from .variables import Variable
+from . import ops, scope
+from .scope import ensure_privates, privates_of
+from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
+from .state import State
+from .variables import Variable, compensated_sum, zeros
 
 __all__ = ["MetricBase", "MetricEagerWarning", "to_snake_case"]
 
-_TRACER_ERRORS = (
-    jax.errors.ConcretizationTypeError,
-    jax.errors.TracerBoolConversionError,
-    jax.errors.TracerIntegerConversionError,
-    jax.errors.TracerArrayConversionError,
-)
 _ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
 
 
 class MetricEagerWarning(UserWarning):
     """A metric's ``update_state``/``result`` cannot be compiled and now runs eagerly."""
-
-
-class _SideEffect(Exception):
-    """A traced method changed Python state (attributes, private values, stdout)."""
 
 
 class _ThreadDepth(threading.local):
@@ -189,29 +179,31 @@ _VALIDATED = "_validated"  # suffix of the compiled-function kinds that run valu
 
 
 class _Compiled:
-    """One jitted stateless function shared by all instances with the same static key."""
+    """One guarded, jitted stateless function shared by all instances with the same static key."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.calling = threading.local()  # .subject: the metric being updated, per thread
-        self.validated = kind.endswith(_VALIDATED)
-        traced = checkify.checkify(self._traced) if self.validated else self._traced
-        self.jitted = jax.jit(traced)
+        self.guarded = GuardedJit(self._traced, validated=kind.endswith(_VALIDATED))
 
-    def _traced(self, state, payload):
-        metric = self.calling.subject
-        with _TraceGuard(metric), ops.validating(self.validated):
-            if self.kind.startswith("update"):
+    def _traced(self, metric, state, payload):
+        metrics = [metric, *metric._md_all_metrics()]
+        for owner in metrics:
+            for value in owner.__dict__.values():
+                watch_function(value)
+        member = "update_state" if self.kind.startswith("update") else "result"
+        with TraceGuard(metrics, member), ops.validating(self.guarded.validated):
+            if member == "update_state":
                 args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
-                return tuple(metric._md_in_scope(
-                    state, lambda: metric.update_state(*args, **kwargs))[1])
-            return metric._md_in_scope(state, metric.result)[0]
+                _, values, residuals = metric._md_in_scope(
+                    state[0], lambda: metric.update_state(*args, **kwargs), state[1])
+                return tuple(values), tuple(residuals)
+            return metric._md_in_scope(state[0], metric.result, state[1])[0]
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too
 
     def __call__(self, metric, state, payload):
-        return call_compiled(self.jitted, self.validated, self.calling, metric, state, payload)
+        return self.guarded(metric, state, payload)
 
 
 def call_compiled(jitted, validated: bool, calling, subject, *args):
@@ -234,122 +226,12 @@ def call_compiled(jitted, validated: bool, calling, subject, *args):
     return out
 
 
-def _python_state(metric: MetricBase) -> list:
-    """Every piece of Python state a traced method could change, for detection and undo."""
-    objs = [metric, *metric._md_all_metrics()]
-    snap = []
-    for obj in objs:
-        snap.append((obj, dict(obj.__dict__)))
-        for private in privates_of(obj):
-            snap.append((private, copy.deepcopy(private._md_state())))
-    return snap
+_TRACER_ERRORS = TRACER_ERRORS
+_SideEffect = SideEffect
 
 
-def _same(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (np.ndarray, jax.Array)):
-        try:
-            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-        except Exception:  # a tracer: compare identity only
-            return False
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
-
-
-class _StdoutRouter:
-    """``sys.stdout`` while some thread traces: each tracing thread's writes are captured."""
-
-    def __init__(self, original) -> None:
-        self.original = original
-        self.captures: dict[int, list[io.StringIO]] = {}
-
-    def write(self, text: str) -> int:
-        stack = self.captures.get(threading.get_ident())
-        return (stack[-1] if stack else self.original).write(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.original, name)
-
-
-_STDOUT_LOCK = threading.Lock()
-_ROUTER: list[_StdoutRouter] = []  # the installed router, if any
-
-
-def _capture_stdout() -> io.StringIO:
-    """Start capturing this thread's stdout (other threads keep printing)."""
-    with _STDOUT_LOCK:
-        if not _ROUTER:
-            _ROUTER.append(_StdoutRouter(sys.stdout))
-            sys.stdout = _ROUTER[0]
-        buffer = io.StringIO()
-        _ROUTER[0].captures.setdefault(threading.get_ident(), []).append(buffer)
-        return buffer
-
-
-def _release_stdout(buffer: io.StringIO) -> str:
-    """Stop a `_capture_stdout`; return what this thread printed meanwhile."""
-    with _STDOUT_LOCK:
-        router = _ROUTER[0]
-        stack = router.captures[threading.get_ident()]
-        stack.remove(buffer)
-        if not stack:
-            del router.captures[threading.get_ident()]
-        if not router.captures:
-            _ROUTER.clear()
-            if sys.stdout is router:
-                sys.stdout = router.original
-        return buffer.getvalue()
-
-
-class _TraceGuard:
-    """While tracing: capture stdout and detect (then undo) Python side effects."""
-
-    def __init__(self, metric: MetricBase) -> None:
-        self.metric = metric
-
-    def __enter__(self):
-        self.before = _python_state(self.metric)
-        self.tables = {id(m): dict(private_table(m)) for m in
-                       [self.metric, *self.metric._md_all_metrics()]}
-        self.buffer = _capture_stdout()
-        return self
-
-    def _restore(self) -> None:
-        for metric in [self.metric, *self.metric._md_all_metrics()]:
-            table = private_table(metric)
-            for key in [k for k in table if k not in self.tables.get(id(metric), {})]:
-                del table[key]  # privates first created while tracing start afresh
-        for obj, saved in self.before:
-            if isinstance(obj, MetricBase):
-                obj.__dict__.clear()
-                obj.__dict__.update(saved)
-            else:
-                for key in list(obj._md_state()):
-                    delattr(obj, key)
-                for key, value in saved.items():
-                    object.__setattr__(obj, key, value)
-
-    def __exit__(self, exc_type, exc, tb):
-        printed = _release_stdout(self.buffer)
-        after = _python_state(self.metric)
-        changed = printed or any(
-            not _same({k: v for k, v in b.items() if not k.startswith("_md_")},
-                      {k: v for k, v in a.items() if not k.startswith("_md_")})
-            for (_, b), (_, a) in zip(self.before, after)) or len(after) != len(self.before)
-        if exc_type is not None or changed:
-            self._restore()
-        if exc_type is None and changed:
-            raise _SideEffect()
-        return False
+def _TraceGuard(metric):  # noqa: N802 - the collection's name for a metric's trace guard
+    return TraceGuard([metric, *metric._md_all_metrics()])
 
 
 def _config_value(value: Any) -> Any:
@@ -379,8 +261,14 @@ class MetricBase:
     #: a ValueError naming the metric and argument before any state changes. Costs a host sync.
     validate = False
 
-    def __init__(self, dtype: Any = None, name: str | None = None) -> None:
+    def __init__(self, dtype: Any = None, name: str | None = None, **kwargs: Any) -> None:
         """Set the name (default: snake-cased class name, uniquified) and dtype (default floatx)."""
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, kwargs))}; the base Metric takes only name= and dtype=. "
+                f"Give {type(self).__name__}'s initialize a parameter for each argument it "
+                "accepts.")
         object.__setattr__(self, "_variables", [])
         object.__setattr__(self, "_metrics", [])
         if name is not None and not isinstance(name, str):
@@ -410,8 +298,7 @@ class MetricBase:
         object.__setattr__(self, name, value)
         if name.startswith("_md_"):
             return
-        for slot in ("_md_fp", "_md_fn_update", "_md_fn_result"):
-            self.__dict__.pop(slot, None)
+        _forget_key(self)
         if "_metrics" not in self.__dict__:
             return
         for item in _walk(value):
@@ -426,9 +313,8 @@ class MetricBase:
     def _check_super_called(self) -> None:
         if "_variables" not in self.__dict__:
             raise RuntimeError(
-                "You forgot to call `super().__init__()` in the `__init__()` method. Go add it! "
-                f"(metric class {type(self).__name__}: call super.initialize(name=name, ...) "
-                "first in initialize)")
+                "You forgot to call `super().__init__()` in the `__init__()` method. Go add it! ("
+                + _NO_SUPER_INIT.format(cls=type(self).__name__) + ")")
 
     @property
     def dtype(self) -> str:
@@ -505,56 +391,98 @@ class MetricBase:
         return self.result()
 
     # -- the stateless core ----------------------------------------------------------------
-    def _md_in_scope(self, values, fn):
-        """Run ``fn`` with variables set to ``values``; return ``(output, new values)``."""
+    def _md_in_scope(self, values, fn, residuals=None):
+        """Run ``fn`` with variables set to ``values`` (and the compensated ones' residuals).
+
+        Returns ``(output, new values, new residuals)``; ``residuals=None`` starts
+        every compensated sum from a zero residual (Keras's semantics).
+        """
         variables = self.variables
         if len(values) != len(variables):
             raise ValueError(
                 "Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
                 f"{type(self).__name__}().variables. Received list with length {len(values)}, "
                 f"but expected {len(variables)} variables.")
-        saved = [v._value for v in variables]
+        compensated = [v for v in variables if v.compensated]
+        if residuals is not None and len(residuals) != len(compensated):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the state carries {len(residuals)} "
+                f"auxiliary arrays; expected {len(compensated)} (one per compensated variable). "
+                "Pass the State from stateless_reset_state(), or a plain list of the variables' "
+                "values.")
+        saved = [(v._value, v._residual) for v in variables]
         _Depth.value += 1
         try:
             for variable, value in zip(variables, values):
                 variable._value = variable.coerce(value)
+                if variable.compensated:
+                    variable._residual = zeros(variable.shape, variable.dtype)
+            for variable, residual in zip(compensated, residuals or ()):
+                variable._residual = variable.coerce(residual)
             out = _materialize(fn())
             after = self.variables
-            return out, [v._value for v in after]
+            return out, [v._value for v in after], [v._residual for v in after if v.compensated]
         finally:
-            for variable, value in zip(variables, saved):
-                variable._value = value
+            for variable, (value, residual) in zip(variables, saved):
+                variable._value, variable._residual = value, residual
             for variable in self.variables[len(variables):]:
-                variable._value = variable.initial_value()
+                variable.assign(variable.initial_value())
             _Depth.value -= 1
 
     def _md_require_built(self) -> None:
         if not self.built:
             raise ValueError(
                 f"{type(self).__name__} {self.name!r} creates its variables from the first batch's "
-                "shapes; call `m.build(y_true, y_pred)` (arrays or jax.ShapeDtypeStruct) before "
-                "using the stateless API.")
+                "shapes; update it once, or call `m.build(y_true, y_pred)` (arrays or "
+                "jax.ShapeDtypeStruct), before asking for a result.")
 
-    def stateless_update_state(self, metric_variables, *args: Any, **kwargs: Any) -> list:
-        """Pure update: new variable values (in `variables` order) after one batch."""
-        self._md_require_built()
-        return self._md_in_scope(metric_variables, lambda: self.update_state(*args, **kwargs))[1]
+    def _md_state(self, values, residuals) -> State:
+        variables = self.variables
+        return State(values, [v.name for v in variables], residuals,
+                     [f"{v.name}_compensation" for v in variables if v.compensated])
+
+    def stateless_update_state(self, metric_variables, *args: Any, **kwargs: Any):
+        """Pure update: the new state after one batch.
+
+        ``metric_variables`` is a `State` (from ``stateless_reset_state()``; a
+        State comes back, compensation included) or a plain sequence 1:1 with
+        `variables` (Keras's list; a list comes back, each call starting from a
+        zero compensation). A lazily built metric builds from this batch's
+        shapes (static under ``jax.jit``) when given its empty unbuilt state.
+        """
+        state = metric_variables
+        if not self.built:
+            self._md_build_from(args, kwargs)
+            if len(state) == 0:
+                fresh = self.stateless_reset_state()
+                state = fresh if isinstance(state, State) else list(fresh)
+        values, residuals = _split_state(state)
+        _, new, new_residuals = self._md_in_scope(
+            values, lambda: self.update_state(*args, **kwargs), residuals)
+        return self._md_state(new, new_residuals) if isinstance(state, State) else new
 
     def stateless_result(self, metric_variables) -> Any:
-        """Pure result computed from the given variable values."""
+        """Pure result computed from the given state (a `State` or Keras's list of values)."""
         self._md_require_built()
-        return self._md_in_scope(metric_variables, self.result)[0]
+        values, residuals = _split_state(metric_variables)
+        return self._md_in_scope(values, self.result, residuals)[0]
 
-    def stateless_reset_state(self) -> list:
-        """The initial variable values, in `variables` order."""
-        return self._md_in_scope([v._value for v in self.variables], self.reset_state)[1]
+    def stateless_reset_state(self) -> State:
+        """The initial state: a `State` 1:1 with `variables`, by name too, with its aux arrays."""
+        _, new, residuals = self._md_in_scope([v._value for v in self.variables],
+                                              self.reset_state)
+        return self._md_state(new, residuals)
 
     # -- compiled stateful path ------------------------------------------------------------
     def _md_key(self) -> tuple:
         fp = self.__dict__.get("_md_fp")
         if fp is None:
+            ensure_privates(self)
             fp = tuple((k, _freeze(v)) for k, v in self.__dict__.items()
                        if not k.startswith("_md_") and k not in ("name", "_variables", "_metrics"))
+            fp += tuple((id(p._md_definition), tuple((k, _freeze(v)) for k, v in
+                                                     p.md_state().items()))
+                        for p in privates_of(self))
             object.__setattr__(self, "_md_fp", fp)
         subs = self.__dict__.get("_metrics")
         return (type(self), fp, tuple(m._md_key() for m in subs)) if subs else (type(self), fp)
@@ -584,32 +512,50 @@ class MetricBase:
         if not (self.run_eagerly or type(self).__dict__.get("_md_eager_detected")):
             try:
                 return self._md_compiled(kind)(self, state, payload)
-            except _SideEffect:
-                self._md_go_eager(f"{kind} changes Python state (attributes, private or prints)")
-            except _TRACER_ERRORS as err:
+            except SideEffect as effect:
+                self._md_go_eager(str(effect))
+            except TRACER_ERRORS as err:
                 self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
         return eager()
+
+    def _md_live_state(self) -> tuple[tuple, tuple, tuple]:
+        """``(variables, compensated variables, state)``: the stateful path's compiled input."""
+        cached = self.__dict__.get("_md_vars")
+        if cached is not None and cached[0] == _VERSION[0]:
+            variables = cached[1]
+        else:
+            variables = tuple(self.variables)
+        compensated = self.__dict__.get("_md_comp")
+        if compensated is None or compensated[0] is not variables:
+            compensated = (variables, tuple(v for v in variables if v.compensated))
+            object.__setattr__(self, "_md_comp", compensated)
+        state = (tuple([v._value for v in variables]),
+                 tuple([v._residual for v in compensated[1]]))
+        return variables, compensated[1], state
 
     def _md_update_entry(self, args, kwargs) -> None:
         if not self.built:
             self._md_build_from(args, kwargs)
-        variables = self.__dict__.get("_md_vars")
-        variables = variables[1] if variables and variables[0] == _VERSION[0] \
-            else tuple(self.variables)
-        state = tuple([v._value for v in variables])
+        variables, compensated, state = self._md_live_state()
         payload = (tuple([_prepare(a, self) for a in args]),
                    {k: _prepare(v, self) for k, v in kwargs.items()} if kwargs else None)
         kind = "update" + _VALIDATED if self.validate else "update"
-        new = self._md_compiled_call(kind, state, payload, lambda: self._md_eager_update(
-            state, _unprepare(payload[0]), _unprepare(payload[1] or {})))
-        if len(new) != len(variables):
+        values, residuals = self._md_compiled_call(
+            kind, state, payload, lambda: self._md_eager_update(
+                state, _unprepare(payload[0]), _unprepare(payload[1] or {})))
+        if len(values) != len(variables):
             variables = self.variables
-        for variable, value in zip(variables, new):
+            compensated = [v for v in variables if v.compensated]
+        for variable, value in zip(variables, values):
             variable._value = value
+        for variable, residual in zip(compensated, residuals):
+            variable._residual = residual
 
-    def _md_eager_update(self, state, args, kwargs) -> list:
+    def _md_eager_update(self, state, args, kwargs) -> tuple:
         with ops.validating(self.validate):
-            return self._md_in_scope(state, lambda: _RAW["update_state"](self, *args, **kwargs))[1]
+            _, values, residuals = self._md_in_scope(
+                state[0], lambda: _RAW["update_state"](self, *args, **kwargs), state[1])
+            return values, residuals
 
     def _md_build_from(self, args, kwargs) -> None:
         y_true = kwargs.get("y_true", args[0] if args else None)
@@ -624,40 +570,70 @@ class MetricBase:
     def _md_result_entry(self) -> Any:
         self._check_super_called()
         self._md_require_built()
-        state = tuple(v._value for v in self.variables)
-        return self._md_compiled_call(
-            "result", state, None, lambda: self._md_in_scope(state, lambda: _RAW["result"](self))[0])
+        state = self._md_live_state()[2]
+        return self._md_compiled_call("result", state, None, lambda: self._md_in_scope(
+            state[0], lambda: _RAW["result"](self), state[1])[0])
 
     def _md_reset_entry(self) -> None:
         self._check_super_called()
         variables = self.variables
-        new = self._md_in_scope([v._value for v in variables],
-                                lambda: _RAW["reset_state"](self))[1]
-        for variable, value in zip(self.variables, new):
+        _, new, residuals = self._md_in_scope([v._value for v in variables],
+                                              lambda: _RAW["reset_state"](self))
+        variables = self.variables
+        for variable, value in zip(variables, new):
             variable._value = value
+        for variable, residual in zip([v for v in variables if v.compensated], residuals):
+            variable._residual = residual
 
     # -- merging ---------------------------------------------------------------------------
     def merge_state(self, metrics) -> None:
         """Combine other instances' states into this one, per variable ``aggregation``.
 
-        ``"sum"`` adds, ``"max"``/``"min"`` take the extreme, ``"mean"`` averages,
-        ``"only_first_replica"`` keeps this one's. Merging the states of shards
-        equals one pass over all the data for additive metrics.
+        ``"sum"`` adds (exactly: each shard's compensated ``(value, residual)``
+        pair is folded in, so merging equals one pass), ``"max"``/``"min"`` take
+        the extreme, ``"mean"`` averages, ``"only_first_replica"`` keeps this
+        one's. A never-updated shard of a lazily built metric is a no-op, either
+        way round.
 
         Raises:
             ValueError: if a metric has a different class or variable layout, or a
                 variable with ``aggregation="none"``.
         """
         metrics = [metrics] if isinstance(metrics, MetricBase) else list(metrics)
+        for other in metrics:
+            if type(other) is not type(self):
+                raise ValueError(
+                    f"{type(self).__name__}.merge_state: cannot merge {other!r}; expected "
+                    f"{type(self).__name__} instances.")
+        metrics = [m for m in metrics if m.built]
+        if not self.built and metrics:
+            self._md_build_like(metrics[0])
         mine = self.variables
         for other in metrics:
-            if type(other) is not type(self) or len(other.variables) != len(mine):
+            if len(other.variables) != len(mine):
                 raise ValueError(
                     f"{type(self).__name__}.merge_state: cannot merge {other!r}; expected "
                     f"{type(self).__name__} instances with {len(mine)} variables.")
         for i, variable in enumerate(mine):
-            values = [variable.value] + [m.variables[i].value for m in metrics]
-            variable.assign(merge_values(variable, values, self))
+            theirs = [m.variables[i] for m in metrics]
+            if variable.compensated:
+                total, residual = variable._value, variable._residual
+                for other in theirs:
+                    total, residual = compensated_sum(total, residual, other._value)
+                    total, residual = compensated_sum(total, residual, other._residual)
+                variable._value, variable._residual = total, residual
+            elif theirs:
+                variable.assign(merge_values(variable, [variable.value] +
+                                             [v.value for v in theirs], self))
+
+    def _md_build_like(self, other: MetricBase) -> None:
+        specs = other.__dict__.get("_md_build_specs")
+        if specs is None:
+            raise ValueError(
+                f"{type(self).__name__}.merge_state: this metric is not built and {other!r} was "
+                "built by an explicit build() call; build this one the same way first.")
+        self.build(*[None if s is None else jax.ShapeDtypeStruct(*s) for s in specs])
+        object.__setattr__(self, "_md_build_specs", specs)
 
     # -- config, repr, pickling ------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -684,7 +660,8 @@ class MetricBase:
 
     def __reduce__(self):
         module, attribute = _locate(type(self))
-        state = [np.asarray(v.value) for v in self.variables]
+        state = [(np.asarray(v.value), None if v.residual is None else np.asarray(v.residual))
+                 for v in self.variables]
         return (_restore, (module, attribute, self.get_config(), state,
                            self.__dict__.get("_md_build_specs")))
 
@@ -698,6 +675,22 @@ class MetricBase:
 
 
 _VERSION = [0]
+
+
+def _split_state(state: Any) -> tuple[Any, Any]:
+    """``(values, residuals)`` of a `State`; a plain sequence has no residuals (None)."""
+    if isinstance(state, State):
+        return state.values, state.aux
+    return state, None
+
+
+def _forget_key(metric: MetricBase) -> None:
+    """Drop ``metric``'s cached compile key and pinned compiled functions (config changed)."""
+    for slot in ("_md_fp", "_md_fn_update", "_md_fn_result", "_md_fn_update_validated"):
+        metric.__dict__.pop(slot, None)
+
+
+scope.CHANGED.notify = _forget_key
 
 
 def _bump() -> None:
@@ -751,9 +744,17 @@ def _restore(module: str, attribute: str, config: dict, state: list, build_specs
     if build_specs is not None and not metric.built:
         metric.build(*[None if s is None else jax.ShapeDtypeStruct(*s) for s in build_specs])
         object.__setattr__(metric, "_md_build_specs", build_specs)
-    for variable, value in zip(metric.variables, state):
+    for variable, (value, residual) in zip(metric.variables, state):
         variable.assign(value)
+        if residual is not None and variable.compensated:
+            variable._residual = variable.coerce(residual)
     return metric
+
+
+_NO_SUPER_INIT = (
+    "{cls}: initialize never called super.initialize(...) (or super().__init__(...)); "
+    "call it first, e.g. `super.initialize(name=name, dtype=dtype)`, so the metric gets its "
+    "name, dtype and variable list.")
 
 
 # -- entry wrappers: top level runs compiled stateless code; inside a scope, the raw method --
@@ -776,6 +777,8 @@ def _init_entry(fn):
                         recorded[key] = bound.arguments[key]
             object.__setattr__(self, "_md_init_args", recorded)
         fn(self, *args, **kwargs)
+        if "_variables" not in self.__dict__:
+            raise TypeError(_NO_SUPER_INIT.format(cls=type(self).__name__))
 
     return _entry_like(__init__, fn)
 

@@ -33,7 +33,7 @@ from .base import (
     call_compiled,
     to_snake_case,
 )
-from .variables import Variable
+from .variables import Variable, zeros
 
 __all__ = ["MetricCollection", "compile_metrics"]
 
@@ -464,6 +464,8 @@ def _plain_variable(name, shape, dtype, aggregation, initializer, value) -> Vari
                       ("aggregation", aggregation), ("initializer", initializer)):
         object.__setattr__(plain, key, item)
     _SLOT.__set__(plain, value)
+    plain.compensated = Variable((), "zeros", dtype, aggregation=aggregation).compensated
+    plain._residual = zeros(shape, dtype) if plain.compensated else None
     return plain
 
 

@@ -8,6 +8,7 @@ metric class built from plain functions in which ``self``, ``super`` and
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import keyword
@@ -39,7 +40,12 @@ class MetricMeta(type):
 
     @property
     def __signature__(cls) -> inspect.Signature:
-        """The constructor's signature: ``initialize``'s parameters without ``self``."""
+        """The constructor's signature: ``initialize``'s parameters without ``self``.
+
+        For `Metric` itself: the factory form ``Metric(classname, initialize=None, ...)``.
+        """
+        if cls is Metric:
+            return _FACTORY_SIGNATURE
         signature = inspect.signature(cls.__init__)
         return signature.replace(parameters=list(signature.parameters.values())[1:])
 
@@ -132,7 +138,25 @@ def _resolve_inherit(classname: str, inherit: Any) -> tuple[type, ...]:
     return tuple(bases)
 
 
+#: Member names with a meaning to the metric machinery; a keyword close to one is a typo.
+KNOWN_MEMBERS = ("initialize", "update_state", "result", "reset_state", "reset_states",
+                 "finalize", "get_config", "from_config", "build", "merge_state", "__call__")
+
+
+def _check_typos(classname: str, members: dict) -> None:
+    for name in members:
+        if name in KNOWN_MEMBERS or name.startswith("_"):
+            continue
+        close = difflib.get_close_matches(name, KNOWN_MEMBERS, n=1, cutoff=0.8)
+        if close:
+            raise MetricDefinitionError(
+                f"Metric({classname!r}): member {name!r} looks like a misspelling of "
+                f"{close[0]!r}; as given it would be a plain method that nothing calls. Use "
+                f"{close[0]}=..., or pass public={{{name!r}: ...}} if the name is deliberate.")
+
+
 def _collect_members(classname: str, named: dict, members: dict, public: Mapping | None) -> dict:
+    _check_typos(classname, members)
     merged = {k: v for k, v in named.items() if v is not None}
     merged.update(members)
     merged.update(public or {})
@@ -181,6 +205,7 @@ def _define(classname: Any, initialize: Callable | None = None,
         module = parent_env.__name__
     else:
         module = sys._getframe(_depth).f_globals.get("__name__", "__main__")
+    namespace["_md_definition"] = definition
     namespace["__module__"] = module
     namespace["__qualname__"] = classname
     namespace["__doc__"] = merged.get("__doc__") or getattr(merged.get("__init__"), "__doc__", None)
@@ -189,6 +214,18 @@ def _define(classname: Any, initialize: Callable | None = None,
     cls = types.new_class(classname, bases, {}, lambda ns: ns.update(namespace))
     definition.cls = cls
     return cls
+
+
+def _factory_form(classname: str, initialize: Callable | None = None,
+                  update_state: Callable | None = None, result: Callable | None = None, *,
+                  public: Mapping[str, Any] | None = None, private: Mapping[str, Any] | None = None,
+                  inherit: Any = None, parent_env: Any = None, functional: Callable | None = None,
+                  **members: Any) -> type:
+    """The signature `Metric` shows (``inspect.signature(Metric)``, ``help(Metric)``)."""
+    raise NotImplementedError
+
+
+_FACTORY_SIGNATURE = inspect.signature(_factory_form)
 
 
 def custom_metric(name: str, fn: Callable) -> Callable:

@@ -16,6 +16,7 @@ import copy
 import dis
 import functools
 import inspect
+import threading
 import types
 import weakref
 from typing import Any, Mapping
@@ -70,15 +71,18 @@ class Private:
     """Per-(class definition, instance) private storage with attribute access.
 
     Invisible to ``variables``, ``get_config``, pickling and pytrees; holds its
-    instance only weakly. Functions from the ``private=`` spec are methods
-    that see ``self``, ``private`` and ``super`` like public ones.
+    instance only weakly. Values from the ``private=`` spec are deep-copied per
+    instance; an object that cannot be copied (a lock, an open file, a client)
+    is shared as it is. Functions from the spec are methods that see ``self``,
+    ``private`` and ``super`` like public ones. Setting a value makes the
+    owner's compiled functions re-select (private values are part of their key).
     """
 
     def __init__(self, definition: Definition, owner: Any) -> None:
         object.__setattr__(self, "_md_definition", definition)
         object.__setattr__(self, "_md_owner", weakref.ref(owner))
         for key, value in definition.private_values.items():
-            object.__setattr__(self, key, copy.deepcopy(value))
+            object.__setattr__(self, key, _copy_or_share(value))
 
     def __getattr__(self, name: str) -> Any:
         function = self._md_definition.private_functions.get(name)
@@ -87,11 +91,40 @@ class Private:
                 f"{self._md_definition.classname}: private has no member {name!r}.")
         return functools.partial(function, self._md_owner())
 
-    def _md_state(self) -> dict[str, Any]:
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        owner = self._md_owner()
+        if owner is not None:
+            CHANGED.notify(owner)
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        owner = self._md_owner()
+        if owner is not None:
+            CHANGED.notify(owner)
+
+    def md_state(self) -> dict[str, Any]:
+        """The private values (not the spec's functions), by name."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_md_")}
 
     def __repr__(self) -> str:
-        return f"<private of {self._md_definition.classname}: {sorted(self._md_state())}>"
+        return f"<private of {self._md_definition.classname}: {sorted(self.md_state())}>"
+
+
+def _copy_or_share(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - any object may be given; uncopyable ones are shared
+        return value
+
+
+class _Changed:
+    """The hook a private write calls so the owner's compile key is recomputed."""
+
+    notify = staticmethod(lambda owner: None)
+
+
+CHANGED = _Changed()
 
 
 _PRIVATE: dict[int, dict[int, Private]] = {}
@@ -109,9 +142,12 @@ def get_private(definition: Definition, owner: Any) -> Private:
     return private
 
 
-def private_table(owner: Any) -> dict[int, Private]:
-    """The (definition id → private namespace) table of ``owner`` (empty if none yet)."""
-    return _PRIVATE.get(id(owner), {})
+def ensure_privates(owner: Any) -> None:
+    """Create the private namespace of every `Metric()` definition in ``owner``'s class MRO."""
+    for cls in type(owner).__mro__:
+        definition = cls.__dict__.get("_md_definition")
+        if definition is not None:
+            get_private(definition, owner)
 
 
 def privates_of(owner: Any) -> list[Private]:
@@ -119,10 +155,28 @@ def privates_of(owner: Any) -> list[Private]:
     return list(_PRIVATE.get(id(owner), {}).values())
 
 
-class _CallNamespace(dict):
-    """Globals of one method call; only this mapping holds ``self``."""
+class _Reads(threading.local):
+    """Per thread: the log of Python values read while a `GuardedJit` traces (else None)."""
 
-    __slots__ = ("_definition", "_globals", "_bound")
+    log: list | None = None
+    seen: set = set()
+
+
+#: Where metric methods record the free names they resolve while being traced.
+READS = _Reads()
+#: The value recorded for a name that was looked up and not found.
+NOTHING = object()
+
+
+class _CallNamespace(dict):
+    """Globals of one method call; only this mapping holds ``self``.
+
+    Free names resolve on first use and are kept for the rest of the call.
+    While a `GuardedJit` traces (``READS.log`` is set), each resolved name is
+    logged with the object found, so the compiled call can check it later.
+    """
+
+    __slots__ = ("_definition", "_globals", "_bound", "_watch")
 
     def __missing__(self, key: str) -> Any:
         definition = self._definition
@@ -133,24 +187,33 @@ class _CallNamespace(dict):
         elif key == "__class__" or key == definition.classname:
             value = definition.cls
         else:
-            value = _lookup(definition.parent_env, key, self._globals)
-            return value
+            value = self._resolve(key)
         self[key] = value
         return value
 
+    def _resolve(self, key: str) -> Any:
+        log = READS.log if self._watch else None
+        parent_env = self._definition.parent_env
+        if parent_env is not None:
+            env = parent_env if isinstance(parent_env, Mapping) else vars(parent_env)
+            value = env.get(key, NOTHING)
+            if log is not None:
+                log.append((env, key, value))
+            if value is not NOTHING:
+                return _watched(value, log)
+        value = self._globals.get(key, NOTHING)
+        if log is not None:
+            log.append((self._globals, key, value))
+        if value is NOTHING:
+            raise KeyError(key)  # Python then looks in the builtins
+        return _watched(value, log)
 
-_NOTHING = object()
 
+def _watched(value: Any, log: list | None) -> Any:
+    if log is not None and isinstance(value, types.FunctionType):
+        from .tracing import watch_function
 
-def _lookup(parent_env: Any, key: str, fn_globals: dict) -> Any:
-    if parent_env is not None:
-        value = (parent_env.get(key, _NOTHING) if isinstance(parent_env, Mapping)
-                 else getattr(parent_env, key, _NOTHING))
-        if value is not _NOTHING:
-            return value
-    value = fn_globals.get(key, _NOTHING)
-    if value is _NOTHING:
-        raise KeyError(key)
+        watch_function(value, log)
     return value
 
 
@@ -188,9 +251,14 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
     if isinstance(fn_builtins, types.ModuleType):
         fn_builtins = vars(fn_builtins)
 
+    watch = not fn_globals.get("__name__", "").startswith("metricdsl.")
+    cells = fn.__closure__ or ()
+
     def rebuilt(bound: Any) -> types.FunctionType:
         ns = _CallNamespace(__builtins__=fn_builtins)
-        ns._definition, ns._globals, ns._bound = definition, fn_globals, bound
+        ns._definition, ns._globals, ns._bound, ns._watch = definition, fn_globals, bound, watch
+        if cells and watch and READS.log is not None:
+            _log_cells(cells)
         if bind == "self" and bound is not None:
             ns["self"] = bound
         elif bind == "cls" and bound is not None:
@@ -221,6 +289,19 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
     method.__signature__ = signature
     method.__wrapped_member__ = fn
     return method
+
+
+def _log_cells(cells: tuple) -> None:
+    from .tracing import watch_function
+
+    log = READS.log
+    for cell in cells:
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            value = NOTHING
+        log.append((cell, None, value))
+        watch_function(value, log)
 
 
 def active_property(fn: types.FunctionType) -> types.FunctionType:

@@ -6,6 +6,7 @@ import json
 import pickle
 import weakref
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -328,3 +329,52 @@ def test_custom_metric_names_a_copy():
     np.testing.assert_allclose(named([[1.0]], [[2.0, 4.0]]), [3.0])
     assert md.metric_mean_wrapper(named).name == "mean_pred"
     assert md.metric_mean_wrapper(fn).name.startswith("mean_metric_wrapper")
+
+
+@pytest.mark.parametrize("typo, intended", [("update_stat", "update_state"),
+                                            ("intialize", "initialize"), ("reslt", "result")])
+def test_misspelled_member_names_are_definition_errors(typo, intended):
+    with pytest.raises(MetricDefinitionError, match=f"'{typo}'.*misspelling of '{intended}'"):
+        Metric("Typo", **{typo: lambda: None})
+    Deliberate = Metric("Deliberate", public={typo: lambda: 7})
+    assert getattr(Deliberate(), typo)() == 7
+
+
+def test_unknown_constructor_keyword_names_the_users_class():
+    Passes = Metric("Passes", initialize=lambda name=None, **kwargs:
+                    super.initialize(name=name, **kwargs))
+    with pytest.raises(TypeError, match=r"^Passes\(\) got unexpected keyword argument\(s\) 'foo'"):
+        Passes(foo=1)
+    Strict = Metric("Strict", initialize=lambda name=None: super.initialize(name=name))
+    with pytest.raises(TypeError, match=r"^Strict\(\).*'foo'"):
+        Strict(foo=1)
+
+
+def test_initialize_without_super_fails_at_construction():
+    Never = Metric("Never", initialize=lambda name=None: None)
+    with pytest.raises(TypeError, match="Never: initialize never called super.initialize"):
+        Never()
+
+
+def test_factory_signature_and_help_show_the_factory_form():
+    import pydoc
+
+    signature = inspect.signature(Metric)
+    assert list(signature.parameters)[:4] == ["classname", "initialize", "update_state", "result"]
+    for name in ("public", "private", "inherit", "parent_env"):
+        assert signature.parameters[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert signature.parameters[name].default is None
+    assert signature.parameters["members"].kind is inspect.Parameter.VAR_KEYWORD
+    assert "Metric(classname" in pydoc.plain(pydoc.render_doc(Metric))
+    assert list(inspect.signature(md.metric_auc).parameters)[0] == "num_thresholds"
+
+
+def test_variables_are_pytrees_like_their_values():
+    m = md.metric_mean()
+    m.update_state([1.0, 2.0, 3.0])
+    doubled = jax.jit(lambda variables: [v.value * 2 for v in variables])(m.variables)
+    np.testing.assert_allclose(doubled[:2], [12.0, 6.0])
+    shifted = jax.tree_util.tree_map(lambda x: x + 1, m.variables)
+    assert [v.name for v in shifted] == [v.name for v in m.variables]
+    np.testing.assert_allclose(shifted[0].value, 7.0)
+    assert float(m.total) == 6.0  # the originals are untouched

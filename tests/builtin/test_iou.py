@@ -175,7 +175,8 @@ def test_hypothesis_iou_matches_reference(seed, ids, ignore_class, weight_kind):
     np.testing.assert_allclose(m.result(), iou_keras(cm, ids), rtol=1e-5, atol=1e-7)
 
 
-@given(threshold=st.floats(-1.0, 2.0), seed=st.integers(0, 2**16),
+# XLA on CPU flushes subnormal floats to zero (Keras on JAX does the same), numpy does not.
+@given(threshold=st.floats(-1.0, 2.0, allow_subnormal=False), seed=st.integers(0, 2**16),
        ids=st.sampled_from([[0], [1], (0, 1)]))
 def test_hypothesis_binary_iou_thresholds(threshold, seed, ids):
     rng = np.random.default_rng(seed)
