@@ -1,5 +1,6 @@
 """md.evaluate, md.History and the optax training example."""
 
+import ast
 import importlib
 import importlib.util
 import io
@@ -167,5 +168,12 @@ def test_optax_example_runs():
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("epoch 1/2:") and "val_accuracy" in lines[0]
-    assert lines[2].split()[:4] == ["epoch", "accuracy", "bce", lines[2].split()[3]]
+    assert [line.split(":")[0] for line in lines[:2]] == ["epoch 1/2", "epoch 2/2"]
+    header = ["epoch", "accuracy", "bce", "AUC", "loss", "val_accuracy", "val_bce"]
+    assert lines[2].split() == header and len(lines) == 5
+    for epoch, (logs, row) in enumerate(zip(lines[:2], lines[3:])):
+        logged = ast.literal_eval(logs.split(": ", 1)[1])  # the per-epoch dict, rounded to 4
+        table = dict(zip(header, map(float, row.split())))
+        assert list(logged) == header[1:] and table["epoch"] == epoch
+        assert logged == pytest.approx({k: table[k] for k in logged}, abs=6e-5)
+        assert 0.5 < table["val_accuracy"] <= 1 and table["bce"] == table["loss"]
