@@ -1,13 +1,16 @@
 """`evaluate`: a small evaluation loop over batches, and `History`: per-epoch results.
 
-tqdm (the ``progress`` extra) is imported only when a progress bar is asked for.
+tqdm (the ``progress`` extra) is imported only when a progress bar is asked for;
+without it, `evaluate` draws a one-line text counter instead.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -40,7 +43,7 @@ def _split(batch: Any, index: int) -> tuple:
 
 
 def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, file: TextIO | None = None) -> dict[str, Any]:
     """Run metrics over batches and return their results (like Keras ``evaluate(return_dict=True)``).
 
     Args:
@@ -50,7 +53,12 @@ def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None
             or ``(y_true, y_pred, sample_weight)``. With ``predict``:
             ``(x, y[, sample_weight])`` and ``y_pred = predict(x)``.
         predict: Optional model function ``x -> y_pred`` (e.g. a jitted apply).
-        progress: Show a tqdm progress bar (needs ``tqdm``, the ``progress`` extra).
+        progress: Show a progress bar with the running metric values (refreshed
+            every 10 batches, since reading them waits for the device) that stays
+            on screen with the final values. It is a tqdm bar when tqdm (the
+            ``progress`` extra) is installed, else a one-line text counter; no
+            warning either way.
+        file: Where the bar is written; default ``sys.stderr``.
 
     Returns:
         ``{name: value}``: Python floats for scalar results, numpy arrays otherwise.
@@ -68,24 +76,87 @@ def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None
     """
     collection = _as_collection(metrics)
     collection.reset_state()
-    iterator = batches
-    if progress:
-        from tqdm import tqdm
+    bar = _progress_bar(batches, file) if progress else None
+    try:
+        count = _run(collection, batches, predict, bar)
+        if count == 0:
+            raise ValueError("evaluate: batches was empty; there is nothing to evaluate.")
+        results = {name: _to_python(value) for name, value in collection.result().items()}
+        if bar is not None:
+            bar.set_postfix_str(_postfix(results))
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
 
-        iterator = tqdm(batches, desc="evaluate", unit="batch", leave=False)
+
+def _run(collection: MetricCollection, batches: Iterable, predict: Callable | None,
+         bar: Any) -> int:
+    """Update ``collection`` with every batch; return how many there were."""
     count = 0
-    for count, batch in enumerate(iterator, start=1):
+    for count, batch in enumerate(batches, start=1):
         first, second, sample_weight = _split(batch, count - 1)
         if predict is None:
             y_true, y_pred = first, second
         else:
             y_true, y_pred = second, predict(first)
         collection.update_state(y_true, y_pred, sample_weight=sample_weight)
-    if progress:
-        iterator.close()
-    if count == 0:
-        raise ValueError("evaluate: batches was empty; there is nothing to evaluate.")
-    return {name: _to_python(value) for name, value in collection.result().items()}
+        if bar is not None:
+            bar.update(1)
+            if count % _POSTFIX_EVERY == 0:
+                bar.set_postfix_str(_postfix(collection.result()))
+    return count
+
+
+_POSTFIX_EVERY = 10  # batches between two reads of the running results (each one syncs)
+
+
+def _postfix(results: Mapping[str, Any]) -> str:
+    """``name=value`` for each scalar result (per-class arrays are left out of the bar)."""
+    scalars = {name: np.asarray(value) for name, value in results.items()}
+    return ", ".join(f"{name}={value.item():.4g}" for name, value in scalars.items()
+                     if value.ndim == 0)
+
+
+def _progress_bar(batches: Iterable, file: TextIO | None) -> Any:
+    file = sys.stderr if file is None else file
+    total = operator.length_hint(batches) or None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _TextBar(total, file)
+    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=file)
+
+
+class _TextBar:
+    """The progress line without tqdm: ``evaluate: 20/50 batches, mae=0.375``, redrawn in place.
+
+    It draws only when the running results change (every ``_POSTFIX_EVERY``
+    batches) and at the end, so it costs nothing per batch.
+    """
+
+    def __init__(self, total: int | None, file: TextIO) -> None:
+        self.total, self.file, self.n, self.postfix, self.shown = total, file, 0, "", ""
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix_str(self, postfix: str) -> None:
+        self.postfix = postfix
+        self._draw()
+
+    def close(self) -> None:
+        self._draw()
+        self.file.write("\n")
+        self.file.flush()
+
+    def _draw(self) -> None:
+        done = f"{self.n}/{self.total}" if self.total else str(self.n)
+        line = f"evaluate: {done} batches" + (f", {self.postfix}" if self.postfix else "")
+        if line != self.shown:
+            self.file.write("\r" + line.ljust(len(self.shown)))  # spaces cover a longer one
+            self.file.flush()
+            self.shown = line
 
 
 class History:

@@ -102,7 +102,8 @@ def test_builtin_laws(name):
     stateful = jax.tree_util.tree_map(np.asarray, metric.result())
 
     other, _ = _make(name)
-    other.build(*data[:2]) if not other.built else None
+    if not other.built:
+        other.build(*data[:2])
     update = jax.jit(other.stateless_update_state)
     state = update(other.stateless_reset_state(), *data, sample_weight=weight)
     stateless = jax.jit(other.stateless_result)(state)
@@ -120,6 +121,7 @@ def test_builtin_laws(name):
                            stateful, jax.tree_util.tree_map(np.asarray, restored.result()))
 
     metric.reset_state()
+    assert metric.variables and len(metric.variables) == len(metric.stateless_reset_state())
     for variable, initial in zip(metric.variables, metric.stateless_reset_state()):
         np.testing.assert_array_equal(variable.value, initial)
     if fresh_result is not None:
@@ -138,6 +140,10 @@ def test_split_batches_then_merge_equals_one_pass(name):
     jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
                            jax.tree_util.tree_map(np.asarray, one.result()),
                            jax.tree_util.tree_map(np.asarray, shards[0].result()))
+    assert [v.name for v in shards[0].variables] == [v.name for v in one.variables]
+    for merged, full in zip(shards[0].variables, one.variables):  # the state, not only the result
+        np.testing.assert_allclose(merged.value, full.value, rtol=1e-5, atol=1e-6,
+                                   err_msg=full.name)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTION_ONLY))

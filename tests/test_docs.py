@@ -1,12 +1,22 @@
-"""Examples in the docs run: the README's code, every docstring example, and docs/*.md blocks."""
+"""Examples in the docs run and print what they show: the README, docstrings, docs/*.md blocks.
 
+A markdown ``print(...)`` states its output in a comment: trailing on the line
+that ends the call (``print(float(m.result()))  # 1.0``), or on the comment-only
+lines right below it (for long output). The comparison collapses whitespace,
+and ``...`` in a comment matches any text.
+"""
+
+import ast
+import builtins
 import doctest
 import importlib
-import pkgutil
+import io
 import os
+import pkgutil
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -14,13 +24,68 @@ import pytest
 import metricdsl
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(metricdsl.__path__, "metricdsl.")
-    if info.name != "metricdsl.keras")
+MODULES = sorted(info.name for info in pkgutil.walk_packages(metricdsl.__path__, "metricdsl."))
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def _python_blocks(path: Path) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
+def _python_blocks(path: Path) -> list[tuple[int, str]]:
+    """``(line number of the block's first code line, code)`` for each python block."""
+    text = path.read_text()
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1))
+            for m in re.finditer(r"```python\n(.*?)```", text, flags=re.DOTALL)]
+
+
+def _comments(code: str) -> dict[int, str]:
+    """Comment text by line: trailing comments, and comment-only lines (marked by a leading |)."""
+    found = {}
+    lines = code.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+        if tok.type == tokenize.COMMENT:
+            alone = lines[tok.start[0] - 1].lstrip().startswith("#")
+            found[tok.start[0]] = ("|" if alone else "") + tok.string[1:].strip()
+    return found
+
+
+def stated_outputs(code: str) -> dict[tuple[int, int], str]:
+    """``{(first line, last line) of a print call: the output its comment states}``."""
+    comments, stated = _comments(code), {}
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            end = node.end_lineno
+            if end in comments and not comments[end].startswith("|"):
+                stated[(node.lineno, end)] = comments[end]
+                continue
+            below = []
+            while comments.get(end + 1 + len(below), "").startswith("|"):
+                below.append(comments[end + 1 + len(below)][1:])
+            if below:
+                stated[(node.lineno, end)] = " ".join(below)
+    return stated
+
+
+def matches(shown: str, printed: str) -> bool:
+    """Whitespace-collapsed equality, ``...`` in ``shown`` matching any text."""
+    parts = [re.escape(" ".join(part.split())) for part in shown.split("...")]
+    return re.fullmatch(r"\s*" + ".*".join(parts) + r"\s*", " ".join(printed.split()),
+                        flags=re.DOTALL) is not None
+
+
+def _run_block(code: str, where: str) -> dict[int, str]:
+    """Exec ``code``; return what each line's ``print`` calls wrote (file= prints pass through)."""
+    printed: dict[int, str] = {}
+
+    def recording_print(*args, **kwargs):
+        if "file" in kwargs:
+            return builtins.print(*args, **kwargs)
+        out = io.StringIO()
+        builtins.print(*args, file=out, **kwargs)
+        line = sys._getframe(1).f_lineno
+        printed[line] = printed.get(line, "") + out.getvalue()
+        return None
+
+    namespace = {"__name__": "__docs__", "print": recording_print}
+    exec(compile(code, where, "exec"), namespace)  # noqa: S102 - running the page's code is the test
+    return printed
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -33,11 +98,33 @@ def test_docstring_examples(module):
     assert runner.failures == 0, f"{runner.failures} docstring example(s) failed in {module}"
 
 
-@pytest.mark.parametrize("doc", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))],
-                         ids=lambda p: p.name)
-def test_markdown_python_blocks_run(doc, capsys):
-    for block in _python_blocks(doc):
-        exec(compile(block, str(doc), "exec"), {"__name__": "__docs__"})
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_markdown_python_blocks_print_what_they_show(doc):
+    blocks = _python_blocks(doc)
+    assert blocks, f"{doc.name} has no python block"
+    for start, code in blocks:
+        printed = _run_block(code, str(doc))
+        for (first, last), shown in stated_outputs(code).items():
+            where = f"{doc.relative_to(ROOT)}:{start + last - 1}"
+            out = "".join(text for line, text in printed.items() if first <= line <= last)
+            assert out, f"{where}: this print shows {shown!r} but printed nothing"
+            assert matches(shown, out), f"{where}: shows {shown!r}, printed {out.strip()!r}"
+
+
+@pytest.mark.parametrize("shown, printed, ok", [
+    ("1.0", "1.0\n", True), ("1.0", "1.00\n", False), ("1.0 1.0", "1.0 1.0\n", True),
+    ("1.0 1.0", "1.0\n", False), ("...: ids outside [0, 2)", "Acc: ids outside [0, 2)\n", True),
+    ("...: ids outside [0, 2)", "Acc: ids outside [0, 3)\n", False),
+    ("{'a': 1, 'b': 2}", "{'a': 1,\n 'b': 2}\n", True), ("x", "", False)])
+def test_output_comparison_rules(shown, printed, ok):
+    assert matches(shown, printed) is ok
+
+
+def test_stated_outputs_trailing_and_below():
+    code = ("x = 1  # not a print\nprint(x)  # 1\nprint(\n    x, x)  # 1 1\nprint({'a': x,\n"
+            "       'b': x})\n# {'a': 1,\n#  'b': 1}\n# still output\n\n# prose\nprint(x)\n")
+    assert stated_outputs(code) == {(2, 2): "1", (3, 4): "1 1",
+                                    (5, 6): "{'a': 1, 'b': 1} still output"}
 
 
 def test_quickstart_prints_real_results():

@@ -1,6 +1,9 @@
 """md.evaluate, md.History and the optax training example."""
 
+import ast
+import importlib
 import importlib.util
+import io
 import math
 import os
 import subprocess
@@ -56,11 +59,67 @@ def test_evaluate_with_predict_and_sample_weights():
     assert weighted["mse"] == pytest.approx(float(c.result()["mse"]), rel=1e-6)
 
 
-def test_evaluate_progress_bar(capsys):
+def test_evaluate_tqdm_bar_stays_with_the_final_values():
     pytest.importorskip("tqdm")
-    got = md.evaluate(["mae"], iter(BATCHES), progress=True)
-    assert "evaluate" in capsys.readouterr().err
+    out = io.StringIO()
+    got = md.evaluate(["mae", "mse"], BATCHES, file=out)
+    expected = one_pass(["mae", "mse"])
+    assert got == pytest.approx(expected, rel=1e-6)
+    last = out.getvalue().split("\r")[-1]
+    assert last.startswith("evaluate: 100%") and "3/3" in last and last.endswith("\n")
+    assert f"mae={expected['mae']:.4g}, mse={expected['mse']:.4g}" in last
+
+
+def test_evaluate_without_tqdm_draws_a_text_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # `from tqdm import tqdm` raises ImportError
+    with pytest.raises(ImportError):
+        importlib.import_module("tqdm")
+    got = md.evaluate(["mae"], BATCHES)  # the default progress=True, no warning (they are errors)
+    err = capsys.readouterr().err
     assert got["mae"] == pytest.approx(one_pass(["mae"])["mae"], rel=1e-6)
+    assert err.endswith("\n") and err.count("\n") == 1
+    assert err.split("\r")[-1].rstrip() == f"evaluate: 3/3 batches, mae={got['mae']:.4g}"
+    out = io.StringIO()
+    md.evaluate(["mae"], (b for b in BATCHES), file=out)  # unknown length: a count, no total
+    assert out.getvalue().split("\r")[-1].rstrip() == f"evaluate: 3 batches, mae={got['mae']:.4g}"
+
+
+def test_evaluate_postfix_shows_running_values_every_few_batches(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setattr(md.evaluation, "_POSTFIX_EVERY", 2)
+    batches = BATCHES + BATCHES[:2]
+    out = io.StringIO()
+    md.evaluate(["mae"], batches, file=out)
+    drawn = [line.rstrip() for line in out.getvalue().split("\r")[1:]]
+
+    def running(n):  # mae over the first n batches, one pass
+        c = md.compile_metrics(["mae"])
+        c.update_state(*[np.concatenate(part) for part in zip(*batches[:n])])
+        return f"mae={float(c.result()['mae']):.4g}"
+
+    assert len({running(2), running(4), running(5)}) == 3  # the values do change
+    assert drawn == [f"evaluate: 2/5 batches, {running(2)}", f"evaluate: 4/5 batches, {running(4)}",
+                     f"evaluate: 5/5 batches, {running(5)}"]
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_evaluate_reads_results_once_per_ten_batches(monkeypatch, with_tqdm):
+    if with_tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)
+    collection = md.compile_metrics(["mae"])
+    calls = []
+    result = collection.result
+    monkeypatch.setattr(collection, "result", lambda: calls.append(1) or result())
+    got = md.evaluate(collection, BATCHES * 8 + BATCHES[:1], file=io.StringIO())  # 25 batches
+    assert len(calls) == 3  # after batches 10 and 20, and the final result
+    assert got["mae"] == pytest.approx(float(result()["mae"]))
+
+
+def test_evaluate_without_progress_writes_nothing(capsys):
+    md.evaluate(["mae"], BATCHES, progress=False)
+    assert capsys.readouterr() == ("", "")
 
 
 def test_evaluate_bad_batches():
@@ -109,5 +168,12 @@ def test_optax_example_runs():
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("epoch 1/2:") and "val_accuracy" in lines[0]
-    assert lines[2].split()[:4] == ["epoch", "accuracy", "bce", lines[2].split()[3]]
+    assert [line.split(":")[0] for line in lines[:2]] == ["epoch 1/2", "epoch 2/2"]
+    header = ["epoch", "accuracy", "bce", "AUC", "loss", "val_accuracy", "val_bce"]
+    assert lines[2].split() == header and len(lines) == 5
+    for epoch, (logs, row) in enumerate(zip(lines[:2], lines[3:])):
+        logged = ast.literal_eval(logs.split(": ", 1)[1])  # the per-epoch dict, rounded to 4
+        table = dict(zip(header, map(float, row.split())))
+        assert list(logged) == header[1:] and table["epoch"] == epoch
+        assert logged == pytest.approx({k: table[k] for k in logged}, abs=6e-5)
+        assert 0.5 < table["val_accuracy"] <= 1 and table["bce"] == table["loss"]
