@@ -88,17 +88,63 @@ jax.tree_util.register_pytree_node(_Static, lambda s: ((), s.value), lambda v, _
 _CONCRETE_ARRAY_TYPES: set[type] = set()  # jax.Array types seen that are not tracers
 
 
+_TRACED_UPDATE = (
+    "{name}.update_state was called with a traced value (inside jax.jit, vmap or scan). "
+    "Stateful methods would leak tracers into the metric; use "
+    "`state = m.stateless_update_state(state, ...)` and `m.stateless_result(state)` inside "
+    "transformed functions. In a Keras model, wrap the metrics for compile: "
+    "`model.compile(metrics=metricdsl.keras.to_keras([...]))`.")
+#: Argument names that carry data: they must be numbers (checked before any state changes).
+DATA_ARGUMENTS = frozenset({"y_true", "y_pred", "sample_weight", "values"})
+
+
+def _prepare_all(args: tuple, metric: Any) -> tuple:
+    """`_prepare` each positional argument; check the data ones unless all are jax arrays."""
+    out = tuple([_prepare(a, metric) for a in args])
+    for value in out:
+        if type(value) not in _CONCRETE_ARRAY_TYPES:
+            names = _argument_names(type(metric))
+            _check_data(metric, dict(zip(names, out)))
+            break
+    return out
+
+
+def _argument_names(cls: type) -> tuple[str, ...]:
+    names = cls.__dict__.get("_md_arg_names")
+    if names is None:
+        fn = getattr(cls.update_state, "_md_raw", cls.update_state)
+        names = tuple(n for n, p in inspect.signature(fn).parameters.items()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))[1:]
+        type.__setattr__(cls, "_md_arg_names", names)
+    return names
+
+
+def _check_data(metric: Any, prepared: dict) -> None:
+    """Reject strings, object/str arrays and ragged rows given as data, naming the argument."""
+    for name, value in prepared.items():
+        if name not in DATA_ARGUMENTS or value is None:
+            continue
+        where = f"{type(metric).__name__} {metric.name!r}: update_state argument `{name}`"
+        if isinstance(value, _Static) and isinstance(value.value, (str, bytes)):
+            raise TypeError(f"{where} must hold numbers (an array, a list of numbers or a "
+                            f"scalar); received {type(value.value).__name__} {value.value!r:.60}.")
+        if isinstance(value, np.ndarray) and value.dtype.kind in "OUSV":
+            raise TypeError(f"{where} must hold numbers; received an array of dtype "
+                            f"{value.dtype} (shape {value.shape}). Convert labels to numbers "
+                            "first (e.g. class ids).")
+        if isinstance(value, (list, tuple, dict)):
+            raise ValueError(f"{where} must be one rectangular array of numbers; received a "
+                             "ragged or nested structure (rows of different lengths, or "
+                             "non-numbers). Pad the rows to one length, or pass one array.")
+
+
 def _prepare(x: Any, metric: Any) -> Any:
     """Make one call argument jit-ready: arrays pass, lists become numpy, str/bool static."""
     if type(x) in _CONCRETE_ARRAY_TYPES:  # the hot path: one set lookup, not two isinstance
         return x
     if isinstance(x, jax.Array):
         if isinstance(x, jax.core.Tracer):
-            raise TypeError(
-                f"{type(metric).__name__}.update_state was called with a traced value (inside "
-                "jax.jit, vmap or scan). Stateful methods would leak tracers into the metric; "
-                "use `state = m.stateless_update_state(state, ...)` and "
-                "`m.stateless_result(state)` inside transformed functions.")
+            raise TypeError(_TRACED_UPDATE.format(name=type(metric).__name__))
         _CONCRETE_ARRAY_TYPES.add(type(x))
         return x
     if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
@@ -119,6 +165,31 @@ def _prepare(x: Any, metric: Any) -> Any:
     if isinstance(x, (bool, str)) or callable(x):
         return _Static(x)
     return x
+
+
+def _checkable(x: Any) -> Any:
+    """What `_check_data` inspects of a raw (possibly traced) argument; None to skip it."""
+    if isinstance(x, (str, bytes)):
+        return _Static(x)
+    if isinstance(x, (list, tuple)):
+        try:
+            return np.asarray(ops.unwrap(x))
+        except (ValueError, TypeError):
+            return list(x)
+    return x if isinstance(x, np.ndarray) else None
+
+
+def _check_raw(metric: Any, args: tuple, kwargs: dict) -> None:
+    """`_check_data` for the stateless API's arguments (tracers pass)."""
+    named = dict(zip(_argument_names(type(metric)), args))
+    named.update(kwargs)
+    _check_data(metric, {k: _checkable(v) for k, v in named.items()})
+
+
+def _prepare_kwargs(kwargs: dict, metric: Any) -> dict:
+    out = {k: _prepare(v, metric) for k, v in kwargs.items()}
+    _check_data(metric, out)
+    return out
 
 
 def _unprepare(x: Any) -> Any:
@@ -448,12 +519,15 @@ class MetricBase:
         State comes back, compensation included) or a plain sequence 1:1 with
         `variables` (Keras's list; a list comes back, each call starting from a
         zero compensation). A lazily built metric builds from this batch's
-        shapes (static under ``jax.jit``) when given its empty unbuilt state.
+        shapes (static under ``jax.jit``) when given its unbuilt state.
         """
         state = metric_variables
+        if not _Depth.value:
+            _check_raw(self, args, kwargs)
         if not self.built:
+            unbuilt = len(self.variables)
             self._md_build_from(args, kwargs)
-            if len(state) == 0:
+            if len(state) == unbuilt:  # the state of the unbuilt metric: start afresh
                 fresh = self.stateless_reset_state()
                 state = fresh if isinstance(state, State) else list(fresh)
         values, residuals = _split_state(state)
@@ -537,8 +611,7 @@ class MetricBase:
         if not self.built:
             self._md_build_from(args, kwargs)
         variables, compensated, state = self._md_live_state()
-        payload = (tuple([_prepare(a, self) for a in args]),
-                   {k: _prepare(v, self) for k, v in kwargs.items()} if kwargs else None)
+        payload = (_prepare_all(args, self), _prepare_kwargs(kwargs, self) if kwargs else None)
         kind = "update" + _VALIDATED if self.validate else "update"
         values, residuals = self._md_compiled_call(
             kind, state, payload, lambda: self._md_eager_update(
