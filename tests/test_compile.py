@@ -568,7 +568,7 @@ def test_untraceable_member_falls_back_to_eager_with_a_warning():
 
 
 def test_identical_collections_share_the_compiled_update():
-    from metricdsl.compile import _SHARED
+    from metricdsl.compile.fused import _SHARED
 
     need("MeanSquaredError")
     first = md.compile_metrics(["mse", "mae"], weighted_metrics=["mse"])
