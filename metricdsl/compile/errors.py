@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CompileMetricsError", "NOT_BUILT", "ORDER_CHANGED"]
+__all__ = ["NOT_BUILT", "ORDER_CHANGED", "CompileMetricsError"]
 
 
 class CompileMetricsError(ValueError):
