@@ -7,7 +7,8 @@ updates all its metrics in one jitted call.
 
 Modules, one idea each: `resolve` (one entry → a metric), `structure` (how
 outputs flatten and which entries go to which output), `member` (one metric
-of a collection), `naming` (Keras's result keys), `store` (the packed
+of a collection), `build` (members from the configuration and the first
+batch), `naming` (Keras's result keys), `store` (the packed
 variables), `fused` (the one jitted update), `merge` (merging states),
 `collection` (`MetricCollection`), `configure` (`compile_metrics`), `errors`;
 ``_seam`` holds every use of the metric base's internals.

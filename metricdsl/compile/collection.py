@@ -17,39 +17,18 @@ from .. import ops
 from ..base import MetricBase
 from ..builtin import metric_mean, metric_sum
 from . import _seam
-from .errors import NOT_BUILT, ORDER_CHANGED, CompileMetricsError
+from .build import build_members, check_arguments, check_order, not_built_error, ready_members
+from .errors import CompileMetricsError
 from .fused import Retry, fused_update, member_update
 from .member import Member
 from .merge import check_mergeable, merge_states
 from .naming import name_results
-from .resolve import check_entry, iter_entries, resolve_entry
 from .store import Store
-from .structure import Layout, as_input, check_metrics_argument, flatten_metrics, per_output, spec
+from .structure import Layout, as_input, flatten_metrics
 
 __all__ = ["MetricCollection"]
 
-_ARGUMENTS = ((False, "metrics"), (True, "weighted_metrics"))
 _DROPPED_ON_COPY = ("_jitted", "_store", "_fused", "_eager")
-
-
-def _check_once(seen: dict[int, str], metric: MetricBase, argument: str) -> None:
-    if id(metric) in seen:
-        raise CompileMetricsError(
-            f"compile_metrics: the metric instance {metric!r} appears twice "
-            f"({seen[id(metric)]} and {argument}); its state would be updated "
-            "twice per batch. Pass separate instances.")
-    seen[id(metric)] = argument
-
-
-def _waiting(where: str, entry: Any) -> str | None:
-    """Why an entry needs `MetricCollection.build`, or None when it is a built metric."""
-    if isinstance(entry, MetricBase):
-        return None if entry.built else (
-            f"{where} {type(entry).__name__} {entry.name!r} creates its variables from the "
-            "first batch's shapes")
-    if isinstance(entry, str):
-        return f"{where} {entry!r} is a string identifier resolved from the first batch's shapes"
-    return f"{where} {entry!r} is resolved when the collection is built"
 
 
 class MetricCollection:
@@ -102,16 +81,7 @@ class MetricCollection:
 
     def __init__(self, metrics: Any = None, weighted_metrics: Any = None, *,
                  output_names: list[str] | None = None) -> None:
-        metrics = check_metrics_argument(metrics, "metrics")
-        weighted_metrics = check_metrics_argument(weighted_metrics, "weighted_metrics")
-        for argument, user in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
-            for where, entry in iter_entries(user, argument):
-                check_entry(entry, where)
-        if output_names is not None and (isinstance(output_names, str) or not all(
-                isinstance(n, str) for n in output_names)):
-            raise CompileMetricsError(
-                f"compile_metrics: output_names must be a list of strings; received "
-                f"{output_names!r}.")
+        check_arguments(metrics, weighted_metrics, output_names)
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics
         self.output_names = list(output_names) if output_names is not None else None
@@ -122,35 +92,12 @@ class MetricCollection:
         self._store: Store | None = None
         self._fused: list[int] = []
         self._eager: list[Member] = []
-        ready = self._ready_members()
+        ready = ready_members(metrics, weighted_metrics, self.output_names)
         self._compiled: list[Member] = ready or []
         self.built = ready is not None or not (
             flatten_metrics(metrics) or flatten_metrics(weighted_metrics))
 
     # -- building -------------------------------------------------------------------------
-    def _entries(self) -> list[tuple[bool, str, Any]]:
-        """``(weighted, position, entry)`` for every entry, in argument order."""
-        return [(weighted, where, entry) for weighted, argument in _ARGUMENTS
-                for where, entry in iter_entries(self._user(argument), argument)]
-
-    def _user(self, argument: str) -> Any:
-        return self._user_metrics if argument == "metrics" else self._user_weighted
-
-    def _ready_members(self) -> list[Member] | None:
-        """Members usable before the first batch: only when every entry is a built instance."""
-        entries = self._entries()
-        if not entries or any(_waiting(where, e) for _, where, e in entries):
-            return None
-        seen: dict[int, str] = {}
-        members = []
-        for weighted, argument in _ARGUMENTS:
-            for metric in flatten_metrics(self._user(argument), self.output_names):
-                if id(metric) in seen:
-                    return None  # build() reports it
-                seen[id(metric)] = argument
-                members.append(Member(metric, weighted=weighted))
-        return members
-
     def build(self, y_true: Any, y_pred: Any) -> None:
         """Resolve every entry from the outputs' shapes and build lazily built metrics.
 
@@ -163,33 +110,13 @@ class MetricCollection:
             CompileMetricsError: if the metrics do not fit the outputs' structure.
         """
         layout = Layout.of(y_pred, self.output_names)
-        pred_leaves = [spec(x) for x in layout.flatten(y_pred, "y_pred")]
-        true_leaves = [spec(x) for x in layout.flatten(y_true, "y_true")]
-        members: list[Member] = []
-        seen: dict[int, str] = {}
-        for weighted, argument in _ARGUMENTS:
-            for index, entries in enumerate(per_output(self._user(argument), layout, y_pred,
-                                                       argument)):
-                for entry in entries:
-                    metric = resolve_entry(entry, true_leaves[index], pred_leaves[index])
-                    _check_once(seen, metric, argument)
-                    if not metric.built:
-                        _seam.build_from(metric, (true_leaves[index], pred_leaves[index]), {})
-                    members.append(Member(metric, index, layout.output_name(index), weighted))
-        self._check_order(members)
+        members = build_members(self._user_metrics, self._user_weighted, layout, y_true, y_pred)
+        check_order(self._state_order, members)
+        self._state_order = None
         self._release()
         self._layout = layout
         self._compiled = members
         self.built = True
-
-    def _check_order(self, members: list[Member]) -> None:
-        """A state handed out before the build must fit the built members' order."""
-        order = self._state_order
-        if order is not None and (len(order) != len(members) or any(
-                a is not m.metric for a, m in zip(order, members))):
-            raise CompileMetricsError(ORDER_CHANGED.format(
-                now=[m.metric.name for m in members], before=[m.name for m in order]))
-        self._state_order = None
 
     @property
     def metrics(self) -> list[MetricBase]:
@@ -205,14 +132,8 @@ class MetricCollection:
         return (self._compiled if self.built else []) + self._trackers
 
     def _require_built(self) -> None:
-        if self.built:
-            return
-        waiting = [w for _, where, entry in self._entries() if (w := _waiting(where, entry))]
-        if not waiting:  # every entry is built: one instance is given twice
-            seen: dict[int, str] = {}
-            for _, where, metric in self._entries():
-                _check_once(seen, metric, where)
-        raise CompileMetricsError(NOT_BUILT.format(waiting="; ".join(waiting)))
+        if not self.built:
+            raise not_built_error(self._user_metrics, self._user_weighted)
 
     def _release(self) -> None:
         """Drop the packed store and compiled functions (the members changed)."""
