@@ -508,9 +508,35 @@ class MetricBase:
                 "jax.ShapeDtypeStruct), before asking for a result.")
 
     def _md_state(self, values, residuals) -> State:
+        return State.of(self.variables, values, residuals)
+
+    def stateless_merge_state(self, state_a, state_b):
+        """Pure merge of two states by each variable's ``aggregation`` (jittable).
+
+        Compensated sums fold both ``(value, residual)`` pairs, so merging the
+        states of two shards equals one pass. A `State` comes back when
+        ``state_a`` is one, else a list.
+
+        Raises:
+            ValueError: for a variable with ``aggregation="none"``.
+        """
         variables = self.variables
-        return State(values, [v.name for v in variables], residuals,
-                     [f"{v.name}_compensation" for v in variables if v.compensated])
+        (values_a, res_a), (values_b, res_b) = _split_state(state_a), _split_state(state_b)
+        positions = [i for i, v in enumerate(variables) if v.compensated]
+        res_a = dict(zip(positions, res_a)) if res_a is not None else {}
+        res_b = dict(zip(positions, res_b)) if res_b is not None else {}
+        values, residuals = [], []
+        for i, (variable, a, b) in enumerate(zip(variables, values_a, values_b)):
+            if variable.compensated:
+                a, b = jnp.asarray(a, variable.dtype), jnp.asarray(b, variable.dtype)
+                total, residual = compensated_sum(a, res_a.get(i, jnp.zeros_like(a)), b)
+                total, residual = compensated_sum(total, residual,
+                                                  res_b.get(i, jnp.zeros_like(b)))
+                values.append(total)
+                residuals.append(residual)
+            else:
+                values.append(merge_values(variable, [a, b], self))
+        return self._md_state(values, residuals) if isinstance(state_a, State) else values
 
     def stateless_update_state(self, metric_variables, *args: Any, **kwargs: Any):
         """Pure update: the new state after one batch.

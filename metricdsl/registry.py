@@ -11,6 +11,17 @@ name (``"MeanSquaredError"``) or snake-case name (``"mean_squared_error"``),
 plus the aliases ``bce``, ``mse``, ``mae``, ``mape``, ``msle`` in lower or
 upper case. Per-sample functions (the ``fn`` of a `metric_mean_wrapper`) are
 serialized by their registered name.
+
+Three alias tables name classes by their class name:
+
+- `KERAS_ALIASES`: the short names ``keras.metrics.get`` accepts (`get` and
+  `metricdsl.compile_metrics` resolve them).
+- `SHAPE_ALIASES`: strings that ``compile(metrics=...)`` resolves from the
+  first batch's shapes, to ``(binary, sparse, categorical)`` class names;
+  Keras has ``"accuracy"``/``"acc"``, metricdsl adds ``"crossentropy"``/``"ce"``.
+  Matched case-insensitively; only `metricdsl.compile_metrics` uses them.
+- `COMPILE_ALIASES`: identifiers Keras rejects as metrics but that have one
+  clear meaning; only `metricdsl.compile_metrics` accepts them.
 """
 
 from __future__ import annotations
@@ -29,6 +40,17 @@ __all__ = ["deserialize", "get", "register", "serialize"]
 KERAS_ALIASES = {
     "bce": "BinaryCrossentropy", "mse": "MeanSquaredError", "mae": "MeanAbsoluteError",
     "mape": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError",
+}
+SHAPE_ALIASES = {
+    "accuracy": ("BinaryAccuracy", "SparseCategoricalAccuracy", "CategoricalAccuracy"),
+    "acc": ("BinaryAccuracy", "SparseCategoricalAccuracy", "CategoricalAccuracy"),
+    "crossentropy": ("BinaryCrossentropy", "SparseCategoricalCrossentropy",
+                     "CategoricalCrossentropy"),
+    "ce": ("BinaryCrossentropy", "SparseCategoricalCrossentropy", "CategoricalCrossentropy"),
+}
+COMPILE_ALIASES = {
+    "rmse": "RootMeanSquaredError", "RMSE": "RootMeanSquaredError",
+    "kld": "KLDivergence", "KLD": "KLDivergence", "logcosh": "LogCoshError",
 }
 _USER_CLASSES: dict[str, type] = {}
 _USER_FUNCTIONS: dict[str, Callable] = {}

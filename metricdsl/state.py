@@ -57,7 +57,7 @@ class State(Sequence):
         self.values = tuple(values)
         self.names = unique_names(names)
         self.aux = tuple(aux)
-        self.aux_names = tuple(aux_names)
+        self.aux_names = unique_names(aux_names)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, str):
@@ -74,6 +74,14 @@ class State(Sequence):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.values)
+
+    @classmethod
+    def of(cls, variables: Sequence[Any], values: Sequence[Any],
+           residuals: Sequence[Any] = ()) -> State:
+        """The State of ``variables`` (Variables) holding ``values`` and the compensated
+        ones' ``residuals``."""
+        return cls(values, [v.name for v in variables], residuals,
+                   [f"{v.name}_compensation" for v in variables if v.compensated])
 
     def keys(self) -> list[str]:
         """The variables' names, in `variables` order."""

@@ -286,3 +286,19 @@ def test_stateless_jit_sees_current_values_too():
     step = jax.jit(g.stateless_update_state)
     state = step(g.stateless_reset_state(), jnp.array([1.0, 2.0]))
     np.testing.assert_allclose(g.stateless_result(state), 3.0)
+
+
+def test_collections_see_changed_globals_too():
+    global SCALE
+
+    def scaled_error(y_true, y_pred):
+        return (y_pred - y_true) * SCALE
+
+    collection = md.compile_metrics([scaled_error, md.metric_mean_squared_error()])
+    collection.update_state(jnp.zeros((4, 1)), jnp.ones((4, 1)))
+    SCALE = 3.0
+    try:
+        collection.update_state(jnp.zeros((4, 1)), jnp.ones((4, 1)))
+    finally:
+        SCALE = 1.0
+    assert float(collection.result()["scaled_error"]) == 2.0

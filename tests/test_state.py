@@ -131,3 +131,13 @@ def test_non_numbers_are_clear_errors_before_any_state_change(metric, args):
             update(*args)
     for variable, value in zip(m.variables, before):
         np.testing.assert_array_equal(variable, value)
+
+
+def test_collections_keep_float32_sums_exact():
+    collection = md.compile_metrics([md.metric_mean_absolute_error()])
+    y_true = jnp.zeros((1, 1))
+    collection.update_state(y_true, jnp.full((1, 1), 2.0**24))
+    for _ in range(4):
+        collection.update_state(y_true, jnp.ones((1, 1)))
+    result = collection.result()["mean_absolute_error"]
+    assert float(result) == float(np.float32((2**24 + 4) / 5))  # a stalled sum gives 2^24/5
