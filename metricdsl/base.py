@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import copy
 import importlib
-import inspect
 import re
 import sys
-import threading
 import warnings
 from typing import Any
 
@@ -25,27 +23,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import ops, scope
+from .arguments import check_raw, freeze, materialize, prepare_all, prepare_kwargs, unprepare
+from .entries import DEPTH, ENTRY_FACTORIES, ENTRY_POINTS, NO_SUPER_INIT, RAW, init_entry
+from .errors import MetricEagerWarning
 from .scope import ensure_privates, privates_of
-from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
 from .state import State
+from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
 from .variables import Variable, compensated_sum, zeros
 
-__all__ = ["MetricBase", "MetricEagerWarning", "to_snake_case"]
+__all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
+           "merge_values", "runs_eagerly", "sub_metrics", "to_snake_case", "trace_guard"]
 
-_ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
-
-
-class MetricEagerWarning(UserWarning):
-    """A metric's ``update_state``/``result`` cannot be compiled and now runs eagerly."""
+ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
 
 
-class _ThreadDepth(threading.local):
-    """How many stateless scopes are active in this thread (entry points call raw methods)."""
-
-    value = 0
-
-
-_Depth = _ThreadDepth()
 
 
 def to_snake_case(name: str) -> str:
@@ -64,183 +55,6 @@ def auto_name(classname: str) -> str:
     count = _NAME_COUNTS.get(base, 0)
     _NAME_COUNTS[base] = count + 1
     return base if count == 0 else f"{base}_{count}"
-
-
-class _Static:
-    """A non-array call argument (str, bool, callable) made part of the jit signature."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is _Static and type(other.value) is type(self.value) \
-            and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash((type(self.value), self.value))
-
-
-jax.tree_util.register_pytree_node(_Static, lambda s: ((), s.value), lambda v, _: _Static(v))
-
-
-_CONCRETE_ARRAY_TYPES: set[type] = set()  # jax.Array types seen that are not tracers
-
-
-_TRACED_UPDATE = (
-    "{name}.update_state was called with a traced value (inside jax.jit, vmap or scan). "
-    "Stateful methods would leak tracers into the metric; use "
-    "`state = m.stateless_update_state(state, ...)` and `m.stateless_result(state)` inside "
-    "transformed functions. In a Keras model, wrap the metrics for compile: "
-    "`model.compile(metrics=metricdsl.keras.to_keras([...]))`.")
-#: Argument names that carry data: they must be numbers (checked before any state changes).
-DATA_ARGUMENTS = frozenset({"y_true", "y_pred", "sample_weight", "values"})
-
-
-def _prepare_all(args: tuple, metric: Any) -> tuple:
-    """`_prepare` each positional argument; check the data ones unless all are jax arrays."""
-    out = tuple([_prepare(a, metric) for a in args])
-    for value in out:
-        if type(value) not in _CONCRETE_ARRAY_TYPES:
-            names = _argument_names(type(metric))
-            _check_data(metric, dict(zip(names, out)))
-            break
-    return out
-
-
-def _argument_names(cls: type) -> tuple[str, ...]:
-    names = cls.__dict__.get("_md_arg_names")
-    if names is None:
-        fn = getattr(cls.update_state, "_md_raw", cls.update_state)
-        names = tuple(n for n, p in inspect.signature(fn).parameters.items()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))[1:]
-        type.__setattr__(cls, "_md_arg_names", names)
-    return names
-
-
-def _check_data(metric: Any, prepared: dict) -> None:
-    """Reject strings, object/str arrays and ragged rows given as data, naming the argument."""
-    for name, value in prepared.items():
-        if name not in DATA_ARGUMENTS or value is None:
-            continue
-        where = f"{type(metric).__name__} {metric.name!r}: update_state argument `{name}`"
-        if isinstance(value, _Static) and isinstance(value.value, (str, bytes)):
-            raise TypeError(f"{where} must hold numbers (an array, a list of numbers or a "
-                            f"scalar); received {type(value.value).__name__} {value.value!r:.60}.")
-        if isinstance(value, np.ndarray) and value.dtype.kind in "OUSV":
-            raise TypeError(f"{where} must hold numbers; received an array of dtype "
-                            f"{value.dtype} (shape {value.shape}). Convert labels to numbers "
-                            "first (e.g. class ids).")
-        if isinstance(value, (list, tuple, dict)):
-            raise ValueError(f"{where} must be one rectangular array of numbers; received a "
-                             "ragged or nested structure (rows of different lengths, or "
-                             "non-numbers). Pad the rows to one length, or pass one array.")
-
-
-def _prepare(x: Any, metric: Any) -> Any:
-    """Make one call argument jit-ready: arrays pass, lists become numpy, str/bool static."""
-    if type(x) in _CONCRETE_ARRAY_TYPES:  # the hot path: one set lookup, not two isinstance
-        return x
-    if isinstance(x, jax.Array):
-        if isinstance(x, jax.core.Tracer):
-            raise TypeError(_TRACED_UPDATE.format(name=type(metric).__name__))
-        _CONCRETE_ARRAY_TYPES.add(type(x))
-        return x
-    if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
-            and not isinstance(x, bool):
-        return x
-    if getattr(x, "__metricdsl_variable__", False):
-        return x.value
-    if isinstance(x, (list, tuple)):
-        try:
-            array = np.asarray(ops.unwrap(x))
-        except ValueError:  # ragged: a structure of arrays
-            array = None
-        if array is not None and array.dtype != object and array.size:
-            return array
-        return type(x)(_prepare(e, metric) for e in x)
-    if isinstance(x, dict):
-        return {k: _prepare(v, metric) for k, v in x.items()}
-    if isinstance(x, (bool, str)) or callable(x):
-        return _Static(x)
-    return x
-
-
-def _checkable(x: Any) -> Any:
-    """What `_check_data` inspects of a raw (possibly traced) argument; None to skip it."""
-    if isinstance(x, (str, bytes)):
-        return _Static(x)
-    if isinstance(x, (list, tuple)):
-        try:
-            return np.asarray(ops.unwrap(x))
-        except (ValueError, TypeError):
-            return list(x)
-    return x if isinstance(x, np.ndarray) else None
-
-
-def _check_raw(metric: Any, args: tuple, kwargs: dict) -> None:
-    """`_check_data` for the stateless API's arguments (tracers pass)."""
-    named = dict(zip(_argument_names(type(metric)), args))
-    named.update(kwargs)
-    _check_data(metric, {k: _checkable(v) for k, v in named.items()})
-
-
-def _prepare_kwargs(kwargs: dict, metric: Any) -> dict:
-    out = {k: _prepare(v, metric) for k, v in kwargs.items()}
-    _check_data(metric, out)
-    return out
-
-
-def _unprepare(x: Any) -> Any:
-    return jax.tree_util.tree_map(lambda v: v.value if isinstance(v, _Static) else v, x,
-                                  is_leaf=lambda v: isinstance(v, _Static))
-
-
-def _materialize(out: Any) -> Any:
-    """Replace Variables in a result by their values (a result may be a Variable or dict)."""
-    return jax.tree_util.tree_map(
-        lambda v: v.value if getattr(v, "__metricdsl_variable__", False) else jnp.asarray(v), out,
-        is_leaf=lambda v: getattr(v, "__metricdsl_variable__", False))
-
-
-class _Ident:
-    """Identity-compared, identity-hashed wrapper for unhashable configuration values."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is _Ident and other.obj is self.obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-
-def _freeze(value: Any) -> Any:
-    """A hashable fingerprint of one configuration value (decides compiled-code sharing)."""
-    if value is None or isinstance(value, (bool, int, float, str, bytes, complex)):
-        return (type(value), value)
-    if isinstance(value, Variable):
-        return ("variable", value.shape, value.dtype)
-    if isinstance(value, MetricBase):
-        return ("metric", type(value))
-    if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_freeze(v) for v in value))
-    if isinstance(value, dict):
-        return (dict, tuple((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (np.ndarray, np.generic)) or (
-            isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)):
-        array = np.asarray(value)
-        if array.size <= 4096:
-            return ("array", array.shape, array.dtype.str, array.tobytes())
-    try:
-        hash(value)
-    except TypeError:
-        return _Ident(value)
-    return value
 
 
 _CACHE: dict[tuple, Any] = {}
@@ -264,7 +78,7 @@ class _Compiled:
         member = "update_state" if self.kind.startswith("update") else "result"
         with TraceGuard(metrics, member), ops.validating(self.guarded.validated):
             if member == "update_state":
-                args, kwargs = _unprepare(payload[0]), _unprepare(payload[1] or {})
+                args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
                 _, values, residuals = metric._md_in_scope(
                     state[0], lambda: metric.update_state(*args, **kwargs), state[1])
                 return tuple(values), tuple(residuals)
@@ -275,34 +89,6 @@ class _Compiled:
 
     def __call__(self, metric, state, payload):
         return self.guarded(metric, state, payload)
-
-
-def call_compiled(jitted, validated: bool, calling, subject, *args):
-    """``jitted(*args)`` with ``calling.subject`` set (per thread) for its tracing.
-
-    When ``validated``, ``jitted`` is checkify-wrapped: a failed check raises a
-    ``ValueError`` with its message (nothing is committed by the caller).
-    """
-    calling.subject = subject
-    try:
-        out = jitted(*args)
-    finally:
-        calling.subject = None
-    if not validated:
-        return out
-    error, out = out
-    message = error.get()
-    if message is not None:
-        raise ValueError(re.sub(r" \(`check` failed\)$", "", message))
-    return out
-
-
-_TRACER_ERRORS = TRACER_ERRORS
-_SideEffect = SideEffect
-
-
-def _TraceGuard(metric):  # noqa: N802 - the collection's name for a metric's trace guard
-    return TraceGuard([metric, *metric._md_all_metrics()])
 
 
 def _config_value(value: Any) -> Any:
@@ -326,6 +112,7 @@ def _bad_constructor_argument(cls, argument, expected, value):
 class MetricBase:
     """Keras 3's ``Metric`` API; `metricdsl.Metric` is this class plus the factory."""
 
+    __metricdsl_metric__ = True
     built = True
     run_eagerly = False
     #: Check the data of each stateful update (finite values, builtin label ranges) and raise
@@ -356,13 +143,13 @@ class MetricBase:
         super().__init_subclass__(**kwargs)
         own = cls.__dict__
         if "__init__" in own and not getattr(own["__init__"], "_md_entry", False):
-            cls.__init__ = _init_entry(own["__init__"])
+            cls.__init__ = init_entry(own["__init__"])
         if "__init__" in own:
             cls.initialize = cls.__dict__["__init__"]
-        for name in _ENTRY_POINTS:
+        for name in ENTRY_POINTS:
             fn = own.get(name)
             if callable(fn) and not getattr(fn, "_md_entry", False):
-                setattr(cls, name, _ENTRY_FACTORIES[name](fn))
+                setattr(cls, name, ENTRY_FACTORIES[name](fn))
 
     # -- attributes and tracking -----------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -385,7 +172,7 @@ class MetricBase:
         if "_variables" not in self.__dict__:
             raise RuntimeError(
                 "You forgot to call `super().__init__()` in the `__init__()` method. Go add it! ("
-                + _NO_SUPER_INIT.format(cls=type(self).__name__) + ")")
+                + NO_SUPER_INIT.format(cls=type(self).__name__) + ")")
 
     @property
     def dtype(self) -> str:
@@ -482,7 +269,7 @@ class MetricBase:
                 "Pass the State from stateless_reset_state(), or a plain list of the variables' "
                 "values.")
         saved = [(v._value, v._residual) for v in variables]
-        _Depth.value += 1
+        DEPTH.value += 1
         try:
             for variable, value in zip(variables, values):
                 variable._value = variable.coerce(value)
@@ -490,7 +277,7 @@ class MetricBase:
                     variable._residual = zeros(variable.shape, variable.dtype)
             for variable, residual in zip(compensated, residuals or ()):
                 variable._residual = variable.coerce(residual)
-            out = _materialize(fn())
+            out = materialize(fn())
             after = self.variables
             return out, [v._value for v in after], [v._residual for v in after if v.compensated]
         finally:
@@ -498,7 +285,7 @@ class MetricBase:
                 variable._value, variable._residual = value, residual
             for variable in self.variables[len(variables):]:
                 variable.assign(variable.initial_value())
-            _Depth.value -= 1
+            DEPTH.value -= 1
 
     def _md_require_built(self) -> None:
         if not self.built:
@@ -548,8 +335,8 @@ class MetricBase:
         shapes (static under ``jax.jit``) when given its unbuilt state.
         """
         state = metric_variables
-        if not _Depth.value:
-            _check_raw(self, args, kwargs)
+        if not DEPTH.value:
+            check_raw(self, args, kwargs)
         if not self.built:
             unbuilt = len(self.variables)
             self._md_build_from(args, kwargs)
@@ -578,9 +365,9 @@ class MetricBase:
         fp = self.__dict__.get("_md_fp")
         if fp is None:
             ensure_privates(self)
-            fp = tuple((k, _freeze(v)) for k, v in self.__dict__.items()
+            fp = tuple((k, freeze(v)) for k, v in self.__dict__.items()
                        if not k.startswith("_md_") and k not in ("name", "_variables", "_metrics"))
-            fp += tuple((id(p._md_definition), tuple((k, _freeze(v)) for k, v in
+            fp += tuple((id(p._md_definition), tuple((k, freeze(v)) for k, v in
                                                      p.md_state().items()))
                         for p in privates_of(self))
             object.__setattr__(self, "_md_fp", fp)
@@ -637,11 +424,11 @@ class MetricBase:
         if not self.built:
             self._md_build_from(args, kwargs)
         variables, compensated, state = self._md_live_state()
-        payload = (_prepare_all(args, self), _prepare_kwargs(kwargs, self) if kwargs else None)
+        payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
         kind = "update" + _VALIDATED if self.validate else "update"
         values, residuals = self._md_compiled_call(
             kind, state, payload, lambda: self._md_eager_update(
-                state, _unprepare(payload[0]), _unprepare(payload[1] or {})))
+                state, unprepare(payload[0]), unprepare(payload[1] or {})))
         if len(values) != len(variables):
             variables = self.variables
             compensated = [v for v in variables if v.compensated]
@@ -653,7 +440,7 @@ class MetricBase:
     def _md_eager_update(self, state, args, kwargs) -> tuple:
         with ops.validating(self.validate):
             _, values, residuals = self._md_in_scope(
-                state[0], lambda: _RAW["update_state"](self, *args, **kwargs), state[1])
+                state[0], lambda: RAW["update_state"](self, *args, **kwargs), state[1])
             return values, residuals
 
     def _md_build_from(self, args, kwargs) -> None:
@@ -671,13 +458,13 @@ class MetricBase:
         self._md_require_built()
         state = self._md_live_state()[2]
         return self._md_compiled_call("result", state, None, lambda: self._md_in_scope(
-            state[0], lambda: _RAW["result"](self), state[1])[0])
+            state[0], lambda: RAW["result"](self), state[1])[0])
 
     def _md_reset_entry(self) -> None:
         self._check_super_called()
         variables = self.variables
         _, new, residuals = self._md_in_scope([v._value for v in variables],
-                                              lambda: _RAW["reset_state"](self))
+                                              lambda: RAW["reset_state"](self))
         variables = self.variables
         for variable, value in zip(variables, new):
             variable._value = value
@@ -807,6 +594,37 @@ def _walk(value: Any):
             yield from _walk(item)
 
 
+# -- the seam other modules use (the compile package): public functions, not private names --
+def compile_key(metric: MetricBase) -> tuple:
+    """The hashable (class, static configuration) key that decides compiled-code sharing."""
+    return metric._md_key()
+
+
+def mark_eager(metric: MetricBase, reason: str) -> None:
+    """Make ``metric``'s class run eagerly from now on, warning once with ``reason``."""
+    metric._md_go_eager(reason)
+
+
+def runs_eagerly(metric: MetricBase) -> bool:
+    """Whether ``metric`` runs eagerly (``run_eagerly``, or found untraceable before)."""
+    return bool(metric.run_eagerly or type(metric).__dict__.get("_md_eager_detected", False))
+
+
+def build_from_batch(metric: MetricBase, args: tuple, kwargs: dict) -> None:
+    """Build a lazily built ``metric`` from ``update_state``-style arguments (or specs)."""
+    metric._md_build_from(args, kwargs)
+
+
+def sub_metrics(metric: MetricBase) -> list[MetricBase]:
+    """Every metric tracked inside ``metric``, recursively (Keras's order)."""
+    return metric._md_all_metrics()
+
+
+def trace_guard(metric: MetricBase, member: str = "update_state") -> TraceGuard:
+    """A `TraceGuard` over ``metric`` and its sub-metrics (raises `SideEffect` on changes)."""
+    return TraceGuard([metric, *metric._md_all_metrics()], member)
+
+
 def merge_values(variable: Variable, values: list, metric: Any) -> jax.Array:
     """Reduce one variable's values from several shards by its ``aggregation``."""
     stacked = jnp.stack([jnp.asarray(v) for v in values])
@@ -850,103 +668,6 @@ def _restore(module: str, attribute: str, config: dict, state: list, build_specs
     return metric
 
 
-_NO_SUPER_INIT = (
-    "{cls}: initialize never called super.initialize(...) (or super().__init__(...)); "
-    "call it first, e.g. `super.initialize(name=name, dtype=dtype)`, so the metric gets its "
-    "name, dtype and variable list.")
-
-
-# -- entry wrappers: top level runs compiled stateless code; inside a scope, the raw method --
-def _init_entry(fn):
-    signature = inspect.signature(fn)
-
-    def __init__(self, *args, **kwargs):
-        if "_md_init_args" not in self.__dict__:
-            try:
-                bound = signature.bind(self, *args, **kwargs)
-            except TypeError as err:
-                raise TypeError(f"{type(self).__name__}(): {err}") from None
-            bound.apply_defaults()
-            recorded = {}
-            for key, param in signature.parameters.items():
-                if key in bound.arguments and key != next(iter(signature.parameters)):
-                    if param.kind is param.VAR_KEYWORD:
-                        recorded.update(bound.arguments[key])
-                    elif param.kind is not param.VAR_POSITIONAL:
-                        recorded[key] = bound.arguments[key]
-            object.__setattr__(self, "_md_init_args", recorded)
-        fn(self, *args, **kwargs)
-        if "_variables" not in self.__dict__:
-            raise TypeError(_NO_SUPER_INIT.format(cls=type(self).__name__))
-
-    return _entry_like(__init__, fn)
-
-
-def _entry_like(entry, fn):
-    entry.__name__ = getattr(fn, "__name__", entry.__name__)
-    entry.__qualname__ = getattr(fn, "__qualname__", entry.__qualname__)
-    entry.__doc__ = fn.__doc__
-    entry.__signature__ = inspect.signature(fn)
-    entry._md_entry = True
-    entry._md_raw = fn
-    return entry
-
-
-def _update_entry(fn):
-    def update_state(self, *args, **kwargs):
-        if _Depth.value:
-            if ops.is_validating():
-                _check_finite(self, fn, args, kwargs)
-            return fn(self, *args, **kwargs)
-        return self._md_update_entry(args, kwargs)
-
-    return _entry_like(update_state, fn)
-
-
-def _check_finite(metric, fn, args, kwargs) -> None:
-    """Under validation: every float argument of an update must be free of NaN and inf."""
-    names = [n for n in inspect.signature(fn).parameters if n != "self"]
-    for name, value in [*zip(names, args), *kwargs.items()]:
-        if value is None or isinstance(value, (str, bool)) or callable(value):
-            continue
-        value = jnp.asarray(ops.unwrap(value))
-        if jnp.issubdtype(value.dtype, jnp.inexact):
-            ops.check(jnp.isfinite(value), f"{type(metric).__name__} {metric.name!r}: {name} "
-                                           "contains NaN or infinite values")
-
-
-def _result_entry(fn):
-    def result(self):
-        if _Depth.value:
-            return fn(self)
-        return self._md_result_entry()
-
-    return _entry_like(result, fn)
-
-
-def _reset_entry(fn):
-    def reset(self):
-        if _Depth.value:
-            return fn(self)
-        return self._md_reset_entry()
-
-    return _entry_like(reset, fn)
-
-
-_ENTRY_FACTORIES = {"update_state": _update_entry, "result": _result_entry,
-                    "reset_state": _reset_entry, "reset_states": _reset_entry}
-# The raw (in-scope) calls dispatch through the class, so overrides apply.
-_RAW = {
-    "update_state": lambda m, *a, **k: _in_scope_call(m, "update_state", *a, **k),
-    "result": lambda m: _in_scope_call(m, "result"),
-    "reset_state": lambda m: _in_scope_call(m, "reset_state"),
-}
-
-
-def _in_scope_call(metric, name, *args, **kwargs):
-    return getattr(metric, name)(*args, **kwargs)
-
-
-for _name in _ENTRY_POINTS:
-    setattr(MetricBase, _name, _ENTRY_FACTORIES[_name](MetricBase.__dict__[_name]))
+for _name in ENTRY_POINTS:
+    setattr(MetricBase, _name, ENTRY_FACTORIES[_name](MetricBase.__dict__[_name]))
 MetricBase.initialize = MetricBase.__init__

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .base import MetricBase, to_snake_case
+from .errors import UnknownIdentifierError
 
 __all__ = ["deserialize", "get", "register", "serialize"]
 
@@ -56,8 +57,6 @@ _USER_CLASSES: dict[str, type] = {}
 _USER_FUNCTIONS: dict[str, Callable] = {}
 
 
-class UnknownIdentifierError(ValueError):
-    """A string identifier or serialized class name that the registry does not know."""
 
 
 # -- what is available ------------------------------------------------------------------------

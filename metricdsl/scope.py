@@ -21,9 +21,9 @@ import types
 import weakref
 from typing import Any, Mapping
 
+from .errors import MetricDefinitionError
 
-class MetricDefinitionError(TypeError, ValueError):
-    """A `Metric()` definition is invalid; raised when the class is defined."""
+
 
 
 _ALIASES = {"initialize": "__init__", "finalize": "__del__"}

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import ops
+from .errors import VariableError
 
 AGGREGATIONS = ("sum", "mean", "max", "min", "only_first_replica", "none")
 
@@ -41,8 +42,6 @@ def zeros(shape: tuple[int, ...], dtype: str) -> jax.Array:
         return jnp.zeros(shape, dtype)
 
 
-class VariableError(ValueError):
-    """A value of the wrong shape or kind was assigned to a metric variable."""
 
 
 def initial_value(initializer: Any, shape: tuple[int, ...], dtype: str) -> jax.Array:
@@ -152,6 +151,20 @@ class Variable:
         """``self.assign(self - value)``; exact to the last bit when `compensated`."""
         self.assign_add(-jnp.asarray(ops.unwrap(value)))
 
+    def bind_store(self, cls: type) -> None:
+        """Let the store behind `store_class` ``cls`` hold this Variable's value."""
+        self.__class__ = cls
+
+    def unbind_store(self) -> None:
+        """Hand the value back from a store: a plain Variable again."""
+        self.__class__ = Variable
+
+    @property
+    def store(self) -> Any:
+        """The live store holding this Variable's value (see `store_class`), or None."""
+        owner = type(self).__dict__.get("_md_store")
+        return None if owner is None else owner()
+
     def numpy(self) -> np.ndarray:
         """The value as a numpy array."""
         return np.asarray(self._value)
@@ -223,6 +236,62 @@ for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or
 for _op in ("lt", "le", "gt", "ge", "eq", "ne"):
     setattr(Variable, f"__{_op}__", _binary(f"__{_op}__"))
 Variable.__hash__ = lambda self: id(self)  # __eq__ is element-wise, identity hashing stays
+
+
+# -- stores: another owner (a collection's packed buffers) may hold a Variable's value ----------
+_SLOT = Variable.__dict__["_value"]
+
+
+def raw_value(variable: Variable) -> Any:
+    """A Variable's stored value, bypassing any store hooks."""
+    return _SLOT.__get__(variable, Variable)
+
+
+def set_raw_value(variable: Variable, value: Any) -> None:
+    """Store ``value`` in a Variable, bypassing any store hooks (no cast, no check)."""
+    _SLOT.__set__(variable, value)
+
+
+def set_residual(variable: Variable, residual: Any) -> None:
+    """Store a compensated Variable's residual (auxiliary state), no cast or check."""
+    variable._residual = residual
+
+
+def store_class(before_read: Callable[[], None], before_write: Callable[[], None],
+                owner: Callable[[], Any]) -> type:
+    """A Variable subclass whose value reads call ``before_read()`` and writes ``before_write()``.
+
+    ``owner`` (a weak reference to the store) is kept on the class for `Variable.store`.
+    Copies and pickles of its instances are plain Variables.
+    """
+
+    def get(self):
+        before_read()
+        return _SLOT.__get__(self, Variable)
+
+    def set_(self, value):
+        before_write()
+        _SLOT.__set__(self, value)
+
+    def reduce(self, protocol=2):
+        return plain_variable, (self.name, self.shape, self.dtype, self.aggregation,
+                                self.initializer, get(self))
+
+    return type("Variable", (Variable,), {
+        "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
+        "__module__": Variable.__module__, "_md_store": owner})
+
+
+def plain_variable(name, shape, dtype, aggregation, initializer, value) -> Variable:
+    """A plain Variable with these fields (copies and pickles of a store's Variables)."""
+    plain = object.__new__(Variable)
+    for key, item in (("name", name), ("shape", shape), ("dtype", dtype),
+                      ("aggregation", aggregation), ("initializer", initializer)):
+        object.__setattr__(plain, key, item)
+    _SLOT.__set__(plain, value)
+    plain.compensated = aggregation == "sum" and dtype in _COMPENSATED
+    plain._residual = zeros(shape, dtype) if plain.compensated else None
+    return plain
 
 
 class _Spec:

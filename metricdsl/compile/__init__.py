@@ -11,7 +11,7 @@ of a collection), `build` (members from the configuration and the first
 batch), `naming` (Keras's result keys), `store` (the packed
 variables), `fused` (the one jitted update), `merge` (merging states),
 `collection` (`MetricCollection`), `configure` (`compile_metrics`), `errors`;
-``_seam`` holds every use of the metric base's internals.
+``seam`` names everything the package uses of the metric base, variables and tracing.
 """
 
 from .collection import MetricCollection

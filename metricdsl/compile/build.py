@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import MetricBase
-from . import _seam
+from . import seam
 from .errors import NOT_BUILT, ORDER_CHANGED, CompileMetricsError
 from .member import Member
 from .resolve import check_entry, iter_entries, resolve_entry
@@ -110,7 +110,7 @@ def build_members(metrics: Any, weighted_metrics: Any, layout: Layout, y_true: A
                 metric = resolve_entry(entry, true_leaves[index], pred_leaves[index])
                 _check_once(seen, metric, argument)
                 if not metric.built:
-                    _seam.build_from(metric, (true_leaves[index], pred_leaves[index]), {})
+                    seam.build_from_batch(metric, (true_leaves[index], pred_leaves[index]), {})
                 members.append(Member(metric, index, layout.output_name(index), weighted))
     return members
 

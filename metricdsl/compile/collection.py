@@ -16,7 +16,7 @@ import jax
 from .. import ops
 from ..base import MetricBase
 from ..builtin import metric_mean, metric_sum
-from . import _seam
+from . import seam
 from .build import build_members, check_arguments, check_order, not_built_error, ready_members
 from .errors import CompileMetricsError
 from .fused import Retry, fused_update, member_update
@@ -148,7 +148,7 @@ class MetricCollection:
         if store is None or store.released:
             self._release()
             members = self._members()
-            self._fused = [i for i, m in enumerate(members) if not _seam.runs_eagerly(m.metric)]
+            self._fused = [i for i, m in enumerate(members) if not seam.runs_eagerly(m.metric)]
             self._eager = [m for i, m in enumerate(members) if i not in self._fused]
             store = self._store = Store([members[i].metric for i in self._fused])
         store.refresh()
@@ -235,7 +235,7 @@ class MetricCollection:
                 break
             except Retry as retry:
                 self._release()
-                _seam.go_eager(retry.member.metric, retry.reason)
+                seam.mark_eager(retry.member.metric, retry.reason)
         saved = [[v.value for v in m.metric.variables] for m in self._eager]
         try:
             with ops.validating(self._validates()):
@@ -302,7 +302,7 @@ class MetricCollection:
         """``fn``, jitted once per collection unless a member runs eagerly."""
         jitted = self._jitted.get(name)
         if jitted is None:
-            eager = any(_seam.runs_eagerly(m.metric) for m in self._members())
+            eager = any(seam.runs_eagerly(m.metric) for m in self._members())
             jitted = self._jitted[name] = fn if eager else jax.jit(fn)
         return jitted
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 __all__ = ["NOT_BUILT", "ORDER_CHANGED", "CompileMetricsError"]
 
 
-class CompileMetricsError(ValueError):
-    """A metrics configuration or input structure that a collection cannot use."""
+from ..errors import CompileMetricsError
 
 
 NOT_BUILT = (

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import ops
 from ..tracing import GuardedJit
-from . import _seam
+from . import seam
 from .member import Member
 from .store import Store
 
@@ -57,11 +57,11 @@ def member_update(member: Member, state: Any, trues: list, preds: list, weights:
     if not guard:
         return metric.stateless_update_state(state, *args, **kwargs)
     try:
-        with _seam.trace_guard(metric):
+        with seam.trace_guard(metric):
             return metric.stateless_update_state(state, *args, **kwargs)
-    except _seam.SideEffect as effect:
+    except seam.SideEffect as effect:
         raise Retry(member, str(effect)) from None
-    except _seam.TRACER_ERRORS as err:
+    except seam.TRACER_ERRORS as err:
         raise Retry(member, f"update_state branches on array values ({type(err).__name__})") \
             from None
 
@@ -80,7 +80,7 @@ class _SharedUpdate:
     def _traced(self, subject, buffers, trues, preds, weights, extra):
         members, store = subject
         for member in members:
-            _seam.watch_attributes(member.metric)
+            seam.watch_attributes(member.metric)
         store.quiet = True
         try:
             with ops.validating(self.validate):
@@ -103,7 +103,7 @@ def fused_update(members: list[Member], store: Store, validate: bool) -> Callabl
     Raises (when called): `Retry` for an untraceable member; ``ValueError``
     for a failed value check when ``validate``.
     """
-    key = (tuple((_seam.metric_key(m.metric), m.output, m.weighted,
+    key = (tuple((seam.compile_key(m.metric), m.output, m.weighted,
                   m.metric.name if m.tracker else None) for m in members),
            store.layout(), validate)
     shared = _SHARED.get(key)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..base import MetricBase
 from ..state import State
-from . import _seam
+from . import seam
 
 __all__ = ["Store"]
 
@@ -91,12 +91,12 @@ class Store:
         self.compensated = [v for v in self.flat if v.compensated]
         self.dtypes = list(dict.fromkeys(v.dtype for v in self.flat))
         store_ref = weakref.ref(self)
-        self.cls = _seam.tracked_variable_class(*_hooks(store_ref), store_ref)
+        self.cls = seam.store_class(*_hooks(store_ref), store_ref)
         for variable in self.flat:
-            previous = _seam.store_of(variable)
+            previous = variable.store
             if previous is not None:
                 previous.release()
-            _seam.bind_store(variable, self.cls)
+            variable.bind_store(self.cls)
         self.buffers = self.pack_host()
 
     def pack(self, states: list[State]) -> tuple:
@@ -125,7 +125,7 @@ class Store:
         """Pack the Variables' current values (one jitted call, shared per layout)."""
         with jax.ensure_compile_time_eval():  # concrete even if called while tracing
             return _packer(self.layout(), tuple(self.dtypes))(
-                [_seam.raw_value(v) for v in self.flat] + [v.residual for v in self.compensated])
+                [seam.raw_value(v) for v in self.flat] + [v.residual for v in self.compensated])
 
     def refresh(self) -> None:
         """Repack after a member's variables were written from outside the collection."""
@@ -141,9 +141,9 @@ class Store:
         with jax.ensure_compile_time_eval():  # concrete even if a read happens while tracing
             values = _unpacker(self.layout(), tuple(self.dtypes))(self.buffers)
         for variable, value in zip(self.flat, values):
-            _seam.set_raw_value(variable, value)
+            seam.set_raw_value(variable, value)
         for variable, residual in zip(self.compensated, values[len(self.flat):]):
-            _seam.set_residual(variable, residual)
+            seam.set_residual(variable, residual)
 
     def release(self) -> None:
         """Hand the Variables back (synced, plain class): this store is no longer used."""
@@ -152,4 +152,4 @@ class Store:
         for variables in self.variables:
             for variable in variables:
                 if type(variable) is self.cls:
-                    _seam.unbind_store(variable)
+                    variable.unbind_store()
