@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import inspect
 import threading
+import typing
+from typing import Any
+
+import typeguard
 
 import jax.numpy as jnp
 
@@ -56,12 +60,46 @@ def init_entry(fn):
                         recorded.update(bound.arguments[key])
                     elif param.kind is not param.VAR_POSITIONAL:
                         recorded[key] = bound.arguments[key]
+            _check_annotations(type(self), fn, bound.arguments)
             object.__setattr__(self, "_md_init_args", recorded)
         fn(self, *args, **kwargs)
         if "_variables" not in self.__dict__:
             raise TypeError(NO_SUPER_INIT.format(cls=type(self).__name__))
 
     return _entry_like(__init__, fn)
+
+
+def _annotations(fn) -> dict[str, Any]:
+    """The resolved parameter annotations of ``fn`` (``{}`` when they cannot be resolved)."""
+    cached = getattr(fn, "_md_hints", None)
+    if cached is None:
+        original = getattr(fn, "__wrapped_member__", fn)
+        try:
+            cached = typing.get_type_hints(original)
+        except Exception:  # noqa: BLE001 - unresolvable annotations are documentation only
+            cached = {}
+        cached.pop("return", None)
+        fn._md_hints = cached
+    return cached
+
+
+def _check_annotations(cls: type, fn, arguments: dict) -> None:
+    """Check the constructor's annotated arguments with typeguard (at construction only).
+
+    Raises:
+        TypeError: naming the metric class, the argument, what was expected and given.
+    """
+    hints = _annotations(fn)
+    for name, value in arguments.items():
+        hint = hints.get(name)
+        if hint is None or hint is Any:
+            continue
+        try:
+            typeguard.check_type(value, hint)
+        except typeguard.TypeCheckError:
+            expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+            raise TypeError(f"{cls.__name__}: argument `{name}` must be {expected}; received "
+                            f"{type(value).__name__} {value!r:.80}.") from None
 
 
 def _entry_like(entry, fn):

@@ -378,3 +378,15 @@ def test_variables_are_pytrees_like_their_values():
     assert [v.name for v in shifted] == [v.name for v in m.variables]
     np.testing.assert_allclose(shifted[0].value, 7.0)
     assert float(m.total) == 6.0  # the originals are untouched
+
+
+def test_annotated_constructor_arguments_are_checked_at_construction():
+    def initialize(scale: float = 1.0, labels: list[int] | None = None, name: str | None = None):
+        super.initialize(name=name)
+
+    Typed = Metric("Typed", initialize=initialize)
+    Typed(scale=2, labels=[1, 2])  # an int is a float, as PEP 484 says
+    with pytest.raises(TypeError, match=r"^Typed: argument `scale` must be float; received str"):
+        Typed(scale="x")
+    with pytest.raises(TypeError, match=r"Typed: argument `labels` must be .*received list"):
+        Typed(labels=["a"])
