@@ -17,6 +17,7 @@ Every accuracy has ``higher_is_better = True``.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 from ..factory import Metric
@@ -61,7 +62,7 @@ metric_accuracy = Metric("Accuracy", initialize=_accuracy_initialize, inherit=me
 
 
 def _binary_accuracy_initialize(name: str | None = "binary_accuracy", dtype: Any = None,
-                                threshold: float = 0.5):
+                                threshold: Real = 0.5):
     """How often thresholded predictions match binary labels.
 
     Weighted mean of `binary_accuracy`: ``float(y_true == (y_pred > threshold))``
@@ -145,7 +146,7 @@ metric_sparse_categorical_accuracy = Metric(
     inherit=metric_mean_wrapper, functional=sparse_categorical_accuracy, higher_is_better=True)
 
 
-def _top_k_initialize(k: int = 5, name: str | None = "top_k_categorical_accuracy",
+def _top_k_initialize(k: Integral = 5, name: str | None = "top_k_categorical_accuracy",
                       dtype: Any = None):
     """How often the one-hot label is among the ``k`` highest scores.
 
@@ -179,7 +180,7 @@ metric_top_k_categorical_accuracy = Metric(
     functional=top_k_categorical_accuracy, higher_is_better=True)
 
 
-def _sparse_top_k_initialize(k: int = 5, name: str | None = "sparse_top_k_categorical_accuracy",
+def _sparse_top_k_initialize(k: Integral = 5, name: str | None = "sparse_top_k_categorical_accuracy",
                              dtype: Any = None, from_sorted_ids: bool = False):
     """How often the integer label is among the top ``k`` predictions.
 

@@ -16,6 +16,7 @@ Keras's stall: a deliberate difference in ``variables``.
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 from ..factory import Metric
@@ -197,8 +198,8 @@ def _thresholded_setup(metric, thresholds, top_k, class_id, names):
     add_count_variables(metric, (len(metric.thresholds),), names)
 
 
-def _precision_initialize(thresholds: Thresholds = None, top_k: int | None = None,
-                          class_id: int | None = None, name: str | None = None,
+def _precision_initialize(thresholds: Thresholds = None, top_k: Integral | None = None,
+                          class_id: Integral | None = None, name: str | None = None,
                           dtype: Any = None):
     """Precision ``tp / (tp + fp)`` at each threshold.
 
@@ -244,8 +245,8 @@ metric_precision = Metric(
     result=_precision_result, get_config=thresholds_get_config, higher_is_better=True)
 
 
-def _recall_initialize(thresholds: Thresholds = None, top_k: int | None = None,
-                       class_id: int | None = None, name: str | None = None,
+def _recall_initialize(thresholds: Thresholds = None, top_k: Integral | None = None,
+                       class_id: Integral | None = None, name: str | None = None,
                        dtype: Any = None):
     """Recall ``tp / (tp + fn)`` at each threshold.
 

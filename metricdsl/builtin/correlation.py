@@ -11,6 +11,7 @@ The kernels live in `metricdsl.functional.correlation`; both metrics have
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 from ..factory import Metric
@@ -26,7 +27,7 @@ __all__ = ["metric_concordance_correlation", "metric_pearson_correlation"]
 
 
 def _pearson_initialize(name: str | None = "pearson_correlation", dtype: Any = None,
-                        axis: int | Sequence[int] = -1):
+                        axis: Integral | Sequence[Integral] = -1):
     """Pearson correlation: weighted mean over samples of each sample's coefficient along ``axis``.
 
     Called with ``y_true, y_pred`` (and ``axis``) it returns the per-sample
@@ -54,7 +55,7 @@ metric_pearson_correlation = Metric(
 
 
 def _concordance_initialize(name: str | None = "concordance_correlation", dtype: Any = None,
-                            axis: int | Sequence[int] = -1):
+                            axis: Integral | Sequence[Integral] = -1):
     """Concordance correlation (Lin's CCC): weighted mean of each sample's CCC along ``axis``.
 
     Called with ``y_true, y_pred`` (and ``axis``) it returns the per-sample

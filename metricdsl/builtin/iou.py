@@ -242,7 +242,8 @@ def _mean_iou_initialize(num_classes: Integral, name: str | None = None, dtype: 
                      sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
 
 
-metric_mean_iou = Metric("MeanIoU", initialize=_mean_iou_initialize, inherit=metric_iou)
+metric_mean_iou = Metric("MeanIoU", initialize=_mean_iou_initialize, inherit=metric_iou,
+                         higher_is_better=True)
 
 
 # -- BinaryIoU ----------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ def _binary_iou_update_state(y_true, y_pred, sample_weight=None):
 
 metric_binary_iou = Metric(
     "BinaryIoU", initialize=_binary_iou_initialize, update_state=_binary_iou_update_state,
-    inherit=metric_iou)
+    inherit=metric_iou, higher_is_better=True)
 
 
 # -- OneHotIoU, OneHotMeanIoU -------------------------------------------------------------------
@@ -336,7 +337,8 @@ def _one_hot_iou_initialize(num_classes: Integral, target_class_ids: ClassIds,
                      axis=axis)
 
 
-metric_one_hot_iou = Metric("OneHotIoU", initialize=_one_hot_iou_initialize, inherit=metric_iou)
+metric_one_hot_iou = Metric("OneHotIoU", initialize=_one_hot_iou_initialize, inherit=metric_iou,
+                            higher_is_better=True)
 
 
 def _one_hot_mean_iou_initialize(num_classes: Integral, name: str | None = None,
@@ -374,4 +376,5 @@ def _one_hot_mean_iou_initialize(num_classes: Integral, name: str | None = None,
 
 
 metric_one_hot_mean_iou = Metric(
-    "OneHotMeanIoU", initialize=_one_hot_mean_iou_initialize, inherit=metric_mean_iou)
+    "OneHotMeanIoU", initialize=_one_hot_mean_iou_initialize, inherit=metric_mean_iou,
+    higher_is_better=True)

@@ -18,6 +18,7 @@ is a loss: ``higher_is_better = False``.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import jax
@@ -91,7 +92,7 @@ metric_poisson = Metric("Poisson", initialize=_poisson_initialize, inherit=metri
 
 
 def _bce_initialize(name: str | None = "binary_crossentropy", dtype: Any = None,
-                    from_logits: bool = False, label_smoothing: float = 0):
+                    from_logits: bool = False, label_smoothing: Real = 0):
     """Weighted mean of the binary cross-entropy `binary_crossentropy`.
 
     Per sample ``mean(−(t·log p + (1 − t)·log(1 − p)))`` over the last axis, ``p``
@@ -123,7 +124,7 @@ metric_binary_crossentropy = Metric(
 
 
 def _cce_initialize(name: str | None = "categorical_crossentropy", dtype: Any = None,
-                    from_logits: bool = False, label_smoothing: float = 0, axis: int = -1):
+                    from_logits: bool = False, label_smoothing: Real = 0, axis: Integral = -1):
     """Weighted mean of the categorical cross-entropy `categorical_crossentropy`.
 
     Per sample ``−Σ t·log p`` over ``axis`` for one-hot labels; probabilities
@@ -157,7 +158,8 @@ metric_categorical_crossentropy = Metric(
 
 
 def _scce_initialize(name: str | None = "sparse_categorical_crossentropy", dtype: Any = None,
-                     from_logits: bool = False, ignore_class: int | None = None, axis: int = -1):
+                     from_logits: bool = False, ignore_class: Integral | None = None,
+                     axis: Integral = -1):
     """Weighted mean of the sparse categorical cross-entropy for integer labels.
 
     Per sample ``−log p[label]`` (`sparse_categorical_crossentropy`). With

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import jax
@@ -175,7 +176,7 @@ metric_root_mean_squared_error = Metric(
 
 
 def _cosine_initialize(name: str | None = "cosine_similarity", dtype: Any = None,
-                       axis: int | Sequence[int] = -1):
+                       axis: Integral | Sequence[Integral] = -1):
     """Cosine similarity: weighted mean of ``sum(l2_normalize(y) * l2_normalize(ŷ), axis)``.
 
     Class-only (Keras exports no metric function for it). Unlike Keras,

@@ -11,6 +11,7 @@ as in `confusion`. Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import jax.numpy as jnp
@@ -36,7 +37,7 @@ __all__ = [
 
 
 # -- SensitivityAtSpecificity & co --------------------------------------------------------------
-def _at_initialize(value: float, num_thresholds: int = 200, class_id: int | None = None,
+def _at_initialize(value: Real, num_thresholds: Integral = 200, class_id: Integral | None = None,
                    name: str | None = None, dtype: Any = None):
     """Shared set-up of the "rate at a constraint" metrics (Keras's SensitivitySpecificityBase)."""
     super.initialize(name=name, dtype=dtype)
@@ -63,8 +64,8 @@ _SensitivitySpecificityBase = Metric(
     update_state=confusion_update_state, result=_at_result, higher_is_better=True)
 
 
-def _sens_at_spec_initialize(specificity: float, num_thresholds: int = 200,
-                             class_id: int | None = None, name: str | None = None,
+def _sens_at_spec_initialize(specificity: Real, num_thresholds: Integral = 200,
+                             class_id: Integral | None = None, name: str | None = None,
                              dtype: Any = None):
     """Best sensitivity ``tp/(tp+fn)`` among thresholds with ``tn/(tn+fp) >= specificity``.
 
@@ -101,11 +102,12 @@ def _sens_at_spec_initialize(specificity: float, num_thresholds: int = 200,
 
 metric_sensitivity_at_specificity = Metric(
     "SensitivityAtSpecificity", initialize=_sens_at_spec_initialize,
-    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("specificity", "sensitivity"))
+    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("specificity", "sensitivity"),
+    higher_is_better=True)
 
 
-def _spec_at_sens_initialize(sensitivity: float, num_thresholds: int = 200,
-                             class_id: int | None = None, name: str | None = None,
+def _spec_at_sens_initialize(sensitivity: Real, num_thresholds: Integral = 200,
+                             class_id: Integral | None = None, name: str | None = None,
                              dtype: Any = None):
     """Best specificity ``tn/(tn+fp)`` among thresholds with ``tp/(tp+fn) >= sensitivity``.
 
@@ -142,11 +144,12 @@ def _spec_at_sens_initialize(sensitivity: float, num_thresholds: int = 200,
 
 metric_specificity_at_sensitivity = Metric(
     "SpecificityAtSensitivity", initialize=_spec_at_sens_initialize,
-    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("sensitivity", "specificity"))
+    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("sensitivity", "specificity"),
+    higher_is_better=True)
 
 
-def _prec_at_recall_initialize(recall: float, num_thresholds: int = 200,
-                               class_id: int | None = None, name: str | None = None,
+def _prec_at_recall_initialize(recall: Real, num_thresholds: Integral = 200,
+                               class_id: Integral | None = None, name: str | None = None,
                                dtype: Any = None):
     """Best precision ``tp/(tp+fp)`` over thresholds where recall ``tp/(tp+fn) >= recall``.
 
@@ -183,11 +186,12 @@ def _prec_at_recall_initialize(recall: float, num_thresholds: int = 200,
 
 metric_precision_at_recall = Metric(
     "PrecisionAtRecall", initialize=_prec_at_recall_initialize,
-    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("recall", "precision"))
+    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("recall", "precision"),
+    higher_is_better=True)
 
 
-def _recall_at_prec_initialize(precision: float, num_thresholds: int = 200,
-                               class_id: int | None = None, name: str | None = None,
+def _recall_at_prec_initialize(precision: Real, num_thresholds: Integral = 200,
+                               class_id: Integral | None = None, name: str | None = None,
                                dtype: Any = None):
     """Best recall ``tp/(tp+fn)`` over thresholds where precision ``tp/(tp+fp) >= precision``.
 
@@ -224,14 +228,15 @@ def _recall_at_prec_initialize(precision: float, num_thresholds: int = 200,
 
 metric_recall_at_precision = Metric(
     "RecallAtPrecision", initialize=_recall_at_prec_initialize,
-    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("precision", "recall"))
+    inherit=_SensitivitySpecificityBase, _constraint=RateConstraint("precision", "recall"),
+    higher_is_better=True)
 
 
 # -- AUC ----------------------------------------------------------------------------------------
-def _auc_initialize(num_thresholds: int = 200, curve: str | AUCCurve = "ROC",
+def _auc_initialize(num_thresholds: Integral = 200, curve: str | AUCCurve = "ROC",
                     summation_method: str | AUCSummationMethod = "interpolation",
                     name: str | None = None, dtype: Any = None, thresholds: Thresholds = None,
-                    multi_label: bool = False, num_labels: int | None = None,
+                    multi_label: bool = False, num_labels: Integral | None = None,
                     label_weights: Any = None, from_logits: bool = False):
     """Area under the ROC, PR or PR-gain curve, approximated by a Riemann sum over thresholds.
 
