@@ -180,7 +180,8 @@ metric_top_k_categorical_accuracy = Metric(
     functional=top_k_categorical_accuracy, higher_is_better=True)
 
 
-def _sparse_top_k_initialize(k: Integral = 5, name: str | None = "sparse_top_k_categorical_accuracy",
+def _sparse_top_k_initialize(k: Integral = 5,
+                             name: str | None = "sparse_top_k_categorical_accuracy",
                              dtype: Any = None, from_sorted_ids: bool = False):
     """How often the integer label is among the top ``k`` predictions.
 

@@ -1,4 +1,4 @@
-"""Confusion-matrix counts and rates: TP/FP/TN/FN, precision, recall (Keras 3 ``confusion_metrics``).
+"""Confusion-matrix counts and rates: TP/FP/TN/FN, precision, recall (Keras ``confusion_metrics``).
 
 Every metric here counts weighted true/false positives/negatives at a list of
 thresholds (a prediction is positive at ``t`` when ``y_pred > t``, strictly),

@@ -82,7 +82,8 @@ def _fbeta_initialize(average: str | None = None, beta: float = 1.0,
     if threshold is not None:
         if not isinstance(threshold, float):
             raise ValueError(
-                f"{metric_label(self)}: Invalid `threshold` argument value. It should be a Python float. "
+                f"{metric_label(self)}: Invalid `threshold` argument value. "
+                "It should be a Python float. "
                 f"Received: threshold={threshold} of type '{type(threshold)}'. "
                 "Write e.g. threshold=0.5, or None for argmax mode.")
         if threshold > 1.0 or threshold <= 0.0:

@@ -42,7 +42,8 @@ __all__ = [
 def _check_num_classes(metric, num_classes) -> None:
     if not is_int(num_classes) or num_classes < 2:
         raise ValueError(
-            f"{metric_label(metric)}: Invalid `num_classes` argument value. Expected an integer >= 2 "
+            f"{metric_label(metric)}: Invalid `num_classes` argument value. Expected an integer "
+            ">= 2 "
             f"(the confusion matrix is num_classes x num_classes). Received: "
             f"num_classes={num_classes!r}")
 
@@ -54,7 +55,8 @@ def _checked_class_ids(metric, target_class_ids, num_classes) -> list[int]:
         ids = None
     if not ids or not all(is_int(i) for i in ids):
         raise ValueError(
-            f"{metric_label(metric)}: Invalid `target_class_ids` argument value. Expected a non-empty "
+            f"{metric_label(metric)}: Invalid `target_class_ids` argument value. Expected a "
+            "non-empty "
             f"list or tuple of integer class ids, e.g. [0] or (0, 1). Received: "
             f"target_class_ids={target_class_ids!r}")
     if max(ids) >= num_classes or min(ids) < -num_classes:
@@ -151,7 +153,8 @@ def _iou_check_batch(true_shape, pred_shape, sample_weight):
     size = int(np.prod(true_shape, dtype=np.int64))
     if int(np.prod(pred_shape, dtype=np.int64)) != size:
         raise ValueError(
-            f"{metric_label(self)}: y_true has {size} labels (shape {tuple(true_shape)}) but y_pred "
+            f"{metric_label(self)}: y_true has {size} labels (shape {tuple(true_shape)}) but "
+            "y_pred "
             f"has {int(np.prod(pred_shape))} (shape {tuple(pred_shape)}), after the argmax of "
             "non-sparse inputs. Pass one prediction per label (check sparse_y_true, "
             "sparse_y_pred and axis).")
@@ -276,7 +279,8 @@ def _binary_iou_initialize(target_class_ids: ClassIds = (0, 1), threshold: Real 
     super.initialize(2, target_class_ids, name=name, dtype=dtype)
     if not isinstance(threshold, Real) or isinstance(threshold, bool):
         raise ValueError(
-            f"{metric_label(self)}: Invalid `threshold` argument value. Expected a number, e.g. 0.5. "
+            f"{metric_label(self)}: Invalid `threshold` argument value. Expected a number, "
+            "e.g. 0.5. "
             f"Received: threshold={threshold!r}")
     self.threshold = threshold
 

@@ -24,12 +24,13 @@ from ._rowwise import rows
 
 __all__ = [
     "aligned_pair", "aligned_shapes", "aligned_weight_shape", "check_broadcast",
-    "check_class_ids", "check_min_rank", "check_pair", "flat_column", "float_pair", "float_pred", "is_int",
-    "kernel_label", "metric_label", "reduce_last_axis", "samplewise_values",
+    "check_class_ids", "check_min_rank", "check_pair", "flat_column", "float_pair", "float_pred",
+    "is_int", "kernel_label", "metric_label", "reduce_last_axis", "samplewise_values",
     "weighted_sum", "weighted_total_and_count",
 ]
 
 _EQUAL_SHAPES = "Expected equal shapes, e.g. both (batch_size, d)."
+_MATCHING_BATCH = "Pass arrays of matching batch shape."
 
 
 # -- message labels -----------------------------------------------------------------------------
@@ -55,7 +56,7 @@ def is_int(value: Any) -> bool:
 
 
 def check_broadcast(label: str, first: str, first_shape: tuple, second: str,
-                    second_shape: tuple, hint: str = "Pass arrays of matching batch shape.") -> None:
+                    second_shape: tuple, hint: str = _MATCHING_BATCH) -> None:
     """Raise a ``ValueError`` starting with ``label`` unless the two shapes broadcast together.
 
     Both shapes are the ones after Keras's rank alignment (a trailing size-1
@@ -71,7 +72,7 @@ def check_broadcast(label: str, first: str, first_shape: tuple, second: str,
 
 
 def check_min_rank(label: str, argument: str, shape: tuple, rank: int) -> None:
-    """Raise a ``ValueError`` starting with ``label`` when ``shape`` has fewer than ``rank`` axes."""
+    """Raise a ``ValueError`` starting with ``label`` if ``shape`` has fewer than ``rank`` axes."""
     if len(shape) < rank:
         raise ValueError(
             f"{label}: {argument} must have at least {rank} axis(es) (the last one indexing "
@@ -80,7 +81,7 @@ def check_min_rank(label: str, argument: str, shape: tuple, rank: int) -> None:
 
 def check_class_ids(label: str, argument: str, labels: ArrayLike, num_classes: int,
                     ignore_class: int | None = None) -> None:
-    """Under validation: ``labels`` must be whole numbers in ``[0, num_classes)`` (or ``ignore_class``).
+    """Under validation: ``labels`` are whole numbers in ``[0, num_classes)`` (or ``ignore_class``).
 
     A no-op unless the metric's ``validate`` is set (see `ops.check`).
     """
@@ -219,6 +220,6 @@ def flat_column(y_true: jax.Array, y_pred: jax.Array) -> tuple[jax.Array, jax.Ar
 
 
 def check_pair(label: str, y_true: ArrayLike, y_pred: ArrayLike) -> None:
-    """Raise unless ``y_true`` and ``y_pred`` broadcast after Keras's rank alignment (shapes only)."""
+    """Raise unless ``y_true`` and ``y_pred`` broadcast after Keras's rank alignment (by shape)."""
     true_shape, pred_shape = aligned_shapes(y_true, y_pred)
     check_broadcast(label, "y_pred", pred_shape, "y_true", true_shape, _EQUAL_SHAPES)

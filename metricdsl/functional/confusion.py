@@ -33,7 +33,8 @@ from ._common import is_int
 
 __all__ = [
     "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
-    "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int", "check_unit",
+    "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
+    "check_unit",
     "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds", "filter_top_k",
     "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
     "precision_from_counts", "rate_at_constraint", "recall_from_counts",
@@ -48,7 +49,7 @@ Thresholds = numbers.Real | Sequence[numbers.Real] | np.ndarray | None
 
 @attrs.frozen
 class RateConstraint:
-    """A "rate at a constraint" metric's two rates: maximise ``dependent`` s.t. ``constrained >= value``.
+    """The two rates of a "rate at a constraint": max ``dependent`` s.t. ``constrained >= value``.
 
     Rates: ``"sensitivity"``/``"recall"`` ``tp/(tp+fn)``, ``"specificity"``
     ``tn/(tn+fp)``, ``"precision"`` ``tp/(tp+fp)``.
@@ -118,7 +119,7 @@ def is_evenly_distributed(thresholds: Sequence[float]) -> bool:
 
 
 def evenly_spaced_thresholds(num_thresholds: int) -> list[float]:
-    """Keras's ``num_thresholds`` thresholds ``i / (num_thresholds - 1)``, ends ``0.0`` and ``1.0``."""
+    """Keras's ``num_thresholds`` thresholds ``i / (num_thresholds - 1)``, from 0.0 to 1.0."""
     inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
     return [0.0, *inner, 1.0]
 

@@ -14,7 +14,8 @@ from ._common import aligned_pair, kernel_label
 __all__ = ["concordance_correlation", "pearson_correlation"]
 
 
-def pearson_correlation(y_true: ArrayLike, y_pred: ArrayLike, axis: int | tuple[int, ...] = -1) -> jax.Array:
+def pearson_correlation(y_true: ArrayLike, y_pred: ArrayLike,
+                        axis: int | tuple[int, ...] = -1) -> jax.Array:
     """Per-sample Pearson correlation along ``axis``.
 
     Both inputs are centred along ``axis`` and divided by their population
@@ -37,7 +38,8 @@ def pearson_correlation(y_true: ArrayLike, y_pred: ArrayLike, axis: int | tuple[
     return ops.mean(true_z * pred_z, axis=axis)
 
 
-def concordance_correlation(y_true: ArrayLike, y_pred: ArrayLike, axis: int | tuple[int, ...] = -1) -> jax.Array:
+def concordance_correlation(y_true: ArrayLike, y_pred: ArrayLike,
+                            axis: int | tuple[int, ...] = -1) -> jax.Array:
     """Per-sample concordance correlation (Lin's CCC) along ``axis``.
 
     ``mean(2 (y_true - μ_pred)(y_pred - μ_pred) / (σ²_true + σ²_pred + (μ_true - μ_pred)² + eps))``

@@ -64,13 +64,25 @@ def _warn_one_class(owner, y_pred):
         warnings.warn(
             f"{owner}: expected y_pred.shape to be (batch_size, num_classes) with "
             f"num_classes > 1; received y_pred.shape={y_pred.shape}. Consider "
-            "binary_crossentropy if you only have 2 classes.", UserWarning, stacklevel=3)
+            "binary_crossentropy if you only have 2 classes.", UserWarning, stacklevel=4)
 
 
 def _smooth_categorical(y_true, label_smoothing, dtype):
     """Keras's smoothing ``y·(1 − ls) + ls / C`` with ``C`` the size of the LAST axis."""
     num_classes = jnp.asarray(y_true.shape[-1], dtype)
     return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
+
+
+def _categorical_inputs(kernel: str, y_true: ArrayLike, y_pred: ArrayLike, axis: int,
+                        label_smoothing: float) -> tuple[jax.Array, jax.Array, int]:
+    """Same-shape float inputs, the class axis (made >= 0) and smoothed labels; warns if C = 1."""
+    owner = kernel_label(kernel)
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    axis = _check_axis(owner, axis, y_pred.ndim)
+    _warn_one_class(owner, y_pred)
+    if label_smoothing:
+        y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
+    return y_true, y_pred, axis
 
 
 def _log_probabilities(y_pred, from_logits, axis):
@@ -123,12 +135,8 @@ def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: 
         ValueError: if the shapes differ, ``y_pred`` has rank 0, or ``axis`` is
             not an int in range.
     """
-    owner = kernel_label("categorical_crossentropy")
-    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
-    axis = _check_axis(owner, axis, y_pred.ndim)
-    _warn_one_class(owner, y_pred)
-    if label_smoothing:
-        y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
+    y_true, y_pred, axis = _categorical_inputs("categorical_crossentropy", y_true, y_pred, axis,
+                                               label_smoothing)
     return -jnp.sum(y_true * _log_probabilities(y_pred, from_logits, axis), axis=axis)
 
 
@@ -274,12 +282,8 @@ def categorical_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, alpha: 
         ValueError: if the shapes differ, ``y_pred`` has rank 0, or ``axis`` is
             not an int in range.
     """
-    owner = kernel_label("categorical_focal_crossentropy")
-    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
-    axis = _check_axis(owner, axis, y_pred.ndim)
-    _warn_one_class(owner, y_pred)
-    if label_smoothing:
-        y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
+    y_true, y_pred, axis = _categorical_inputs("categorical_focal_crossentropy", y_true, y_pred,
+                                               axis, label_smoothing)
     if from_logits:
         y_pred = jax.nn.softmax(y_pred, axis=axis)
     p = jnp.clip(y_pred / jnp.sum(y_pred, axis=axis, keepdims=True), _EPS, 1.0 - _EPS)

@@ -1,4 +1,4 @@
-"""Keras 3.15's error texts: where Keras raises for a bad argument or input, our message contains it.
+"""Keras 3.15's error texts: where Keras raises for a bad argument or input, ours contains it.
 
 Every ``raise`` of ``keras/src/metrics`` that a public metric can reach is
 mirrored below: our message starts with the metric's label, contains

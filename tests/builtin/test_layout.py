@@ -1,4 +1,4 @@
-"""The builtin layout: `higher_is_better` on every class, annotated constructors, one-way imports."""
+"""The builtin layout: `higher_is_better` everywhere, annotated constructors, one-way imports."""
 
 import ast
 import inspect
@@ -88,7 +88,8 @@ KERAS_ACCEPTS = [
     ("metric_precision_at_recall", "recall", np.float32(0.5)),
     ("metric_precision_at_recall", "recall", 1), ("metric_iou", "target_class_ids", (0, 1)),
     ("metric_binary_accuracy", "threshold", 1), ("metric_cosine_similarity", "axis", [0, 1]),
-    ("metric_r2_score", "num_regressors", np.int64(2)), ("metric_r2_score", "class_aggregation", None),
+    ("metric_r2_score", "num_regressors", np.int64(2)),
+    ("metric_r2_score", "class_aggregation", None),
     ("metric_fbeta_score", "beta", 2.0), ("metric_sum", "name", None),
 ]
 
