@@ -1,0 +1,1 @@
+"""Tests of the pure kernels in `metricdsl.functional` (a package: basenames repeat tests/builtin)."""
