@@ -22,10 +22,6 @@ from .reduction import metric_mean_wrapper
 __all__ = ["metric_concordance_correlation", "metric_pearson_correlation"]
 
 
-
-
-
-
 def _pearson_initialize(name: str | None = "pearson_correlation", dtype: Any = None,
                         axis: Integral | Sequence[Integral] = -1):
     """Pearson correlation: weighted mean over samples of each sample's coefficient along ``axis``.

@@ -22,14 +22,6 @@ from .reduction import metric_mean_wrapper
 __all__ = ["metric_categorical_hinge", "metric_hinge", "metric_squared_hinge"]
 
 
-
-
-
-
-
-
-
-
 def _hinge_initialize(name: str | None = "hinge", dtype: Any = None):
     """Hinge: weighted mean of ``mean(max(1 - y_true * y_pred, 0), axis=-1)``.
 

@@ -285,7 +285,6 @@ def _binary_iou_initialize(target_class_ids: ClassIds = (0, 1), threshold: Real 
     self.threshold = threshold
 
 
-
 def _binary_iou_update_state(y_true, y_pred, sample_weight=None):
     """Threshold ``y_pred`` into classes 0/1, then add the batch to the confusion matrix.
 

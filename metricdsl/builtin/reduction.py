@@ -163,8 +163,6 @@ def _mmw_values(y_true, y_pred):
     return values
 
 
-
-
 def _mmw_get_config():
     config = super.get_config()
     if type(self) is metric_mean_wrapper:

@@ -34,9 +34,14 @@ _MATCHING_BATCH = "Pass arrays of matching batch shape."
 
 
 # -- message labels -----------------------------------------------------------------------------
-def kernel_label(kernel: str) -> str:
-    """The label of a kernel's messages: ``"metric_<kernel>"`` (the builtin's name)."""
-    return f"metric_{kernel}"
+def kernel_label(kernel: str, keras_class: str | None = None) -> str:
+    """The label of a kernel's messages: ``"metric_<kernel>"`` (the builtin's name).
+
+    Validation messages (`check_class_ids`) also name the Keras class,
+    ``"metric_<kernel> (<KerasClass>)"``: they surface from a metric's
+    compiled update, after the kernel's own call is gone.
+    """
+    return f"metric_{kernel}" if keras_class is None else f"metric_{kernel} ({keras_class})"
 
 
 def metric_label(metric: Any) -> str:

@@ -124,7 +124,8 @@ def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Arr
         y_true = jnp.squeeze(y_true, -1)
     predicted = ops.cast(ops.argmax(y_pred, axis=-1), y_true.dtype)
     check_broadcast(owner, "y_true", y_true.shape, "argmax(y_pred)", predicted.shape)
-    check_class_ids(owner, "y_true", y_true, y_pred.shape[-1])
+    check_class_ids(kernel_label("sparse_categorical_accuracy", "SparseCategoricalAccuracy"),
+                    "y_true", y_true, y_pred.shape[-1])
     matches = ops.cast(y_true == predicted, ops.floatx())
     if squeezed:
         matches = jnp.reshape(matches, original_shape)
@@ -193,7 +194,9 @@ def sparse_top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: i
         check_min_rank(owner, "y_true", np.shape(y_true), 1)
     labels, y_pred_rows = _flat_rows(owner, y_true, y_pred)
     if not from_sorted_ids:
-        check_class_ids(owner, "y_true", labels, y_pred_rows.shape[-1])
+        check_class_ids(kernel_label("sparse_top_k_categorical_accuracy",
+                                     "SparseTopKCategoricalAccuracy"),
+                        "y_true", labels, y_pred_rows.shape[-1])
     if from_sorted_ids:
         matches = jnp.any(labels[:, None] == y_pred_rows[:, :k], axis=1)
     else:

@@ -41,11 +41,16 @@ def _same_shape_pair(owner, y_true, y_pred):
     return y_true, y_pred
 
 
-def _check_last_axis_pair(owner, y_true, y_pred):
-    """Raise unless the shapes broadcast to a shape of rank >= 1 (reduced over its last axis)."""
+def _last_axis_pair(kernel: str, y_true: ArrayLike,
+                    y_pred: ArrayLike) -> tuple[jax.Array, jax.Array]:
+    """Float ``y_pred``, ``y_true`` in its dtype; they must broadcast to rank >= 1 (reduced last)."""
+    owner = kernel_label(kernel)
+    y_pred = float_pred(y_pred)
+    y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
     check_broadcast(owner, "y_true", y_true.shape, "y_pred", y_pred.shape)
     check_min_rank(owner, "y_true and y_pred (broadcast)",
                    np.broadcast_shapes(y_true.shape, y_pred.shape), 1)
+    return y_true, y_pred
 
 
 def _check_axis(owner, axis, rank):
@@ -179,7 +184,9 @@ def sparse_categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,
     owner = kernel_label("sparse_categorical_crossentropy")
     y_pred = float_pred(y_pred)
     y_true, class_axis = _sparse_labels(owner, y_true, y_pred, axis)
-    check_class_ids(owner, "y_true", y_true, y_pred.shape[class_axis], ignore_class)
+    check_class_ids(kernel_label("sparse_categorical_crossentropy",
+                                 "SparseCategoricalCrossentropy"),
+                    "y_true", y_true, y_pred.shape[class_axis], ignore_class)
     if ignore_class is not None:
         valid = _valid_labels(y_true, ignore_class, y_pred.dtype)
         y_true = jnp.where(valid, y_true, 0)
@@ -217,10 +224,8 @@ def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     Raises:
         ValueError: if the shapes do not broadcast or have rank 0.
     """
-    owner = kernel_label("kl_divergence")
-    y_pred = float_pred(y_pred)
-    y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
-    _check_last_axis_pair(owner, y_true, y_pred)
+    y_true, y_pred = _last_axis_pair("kl_divergence", y_true, y_pred)
+
     def divergence(t, p):
         t = jnp.clip(t, _EPS, 1.0)
         return t * jnp.log(t / jnp.clip(p, _EPS, 1.0))
@@ -234,10 +239,7 @@ def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     Raises:
         ValueError: if the shapes do not broadcast or have rank 0.
     """
-    owner = kernel_label("poisson")
-    y_pred = float_pred(y_pred)
-    y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
-    _check_last_axis_pair(owner, y_true, y_pred)
+    y_true, y_pred = _last_axis_pair("poisson", y_true, y_pred)
     return reduce_last_axis(lambda t, p: p - t * jnp.log(p + _EPS), y_true, y_pred)
 
 

@@ -31,3 +31,7 @@ def test_weighted_sums_match_keras_reduction(w_shape, rng):
                                rtol=1e-5)
     total, count = F.weighted_total_and_count(values, w, "float32")
     np.testing.assert_allclose(total / count, ref.keras_weighted_mean(values, w), rtol=1e-5)
+
+
+def test_validation_labels_also_name_the_keras_class():
+    assert _common.kernel_label("poisson", "Poisson") == "metric_poisson (Poisson)"
