@@ -89,7 +89,7 @@ def check_data(metric: Any, prepared: dict) -> None:
         if isinstance(value, Static) and isinstance(value.value, (str, bytes)):
             raise MetricInputError(f"{where} must hold numbers (an array, a list of numbers or a "
                             f"scalar); received {type(value.value).__name__} {value.value!r:.60}.")
-        if isinstance(value, np.ndarray) and value.dtype.kind in "OUSV":
+        if isinstance(value, np.ndarray) and (value.dtype.kind in "OUS" or value.dtype.names):
             raise MetricInputError(f"{where} must hold numbers; received an array of dtype "
                             f"{value.dtype} (shape {value.shape}). Convert labels to numbers "
                             "first (e.g. class ids).")

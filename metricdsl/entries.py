@@ -60,8 +60,16 @@ def init_entry(fn):
                         recorded.update(bound.arguments[key])
                     elif param.kind is not param.VAR_POSITIONAL:
                         recorded[key] = bound.arguments[key]
-            _check_annotations(type(self), fn, bound.arguments)
+            mistyped = _check_annotations(type(self), fn, bound.arguments)
             object.__setattr__(self, "_md_init_args", recorded)
+            if mistyped is not None:  # the metric's own check, if any, says it better
+                try:
+                    fn(self, *args, **kwargs)
+                except (TypeError, ValueError):
+                    raise
+                except Exception:  # noqa: BLE001 - a failure caused by the mistyped argument
+                    raise mistyped from None
+                raise mistyped
         fn(self, *args, **kwargs)
         if "_variables" not in self.__dict__:
             raise TypeError(NO_SUPER_INIT.format(cls=type(self).__name__))
@@ -83,11 +91,12 @@ def _annotations(fn) -> dict[str, Any]:
     return cached
 
 
-def _check_annotations(cls: type, fn, arguments: dict) -> None:
+def _check_annotations(cls: type, fn, arguments: dict) -> TypeError | None:
     """Check the constructor's annotated arguments with typeguard (at construction only).
 
-    Raises:
-        TypeError: naming the metric class, the argument, what was expected and given.
+    Returns:
+        A ``TypeError`` naming the metric class, the argument, what was expected
+        and given, for the first argument that does not match; else None.
     """
     hints = _annotations(fn)
     for name, value in arguments.items():
@@ -98,8 +107,9 @@ def _check_annotations(cls: type, fn, arguments: dict) -> None:
             typeguard.check_type(value, hint)
         except typeguard.TypeCheckError:
             expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
-            raise TypeError(f"{cls.__name__}: argument `{name}` must be {expected}; received "
-                            f"{type(value).__name__} {value!r:.80}.") from None
+            return TypeError(f"{cls.__name__}: argument `{name}` must be {expected}; received "
+                             f"{type(value).__name__} {value!r:.80}.")
+    return None
 
 
 def _entry_like(entry, fn):

@@ -295,20 +295,6 @@ def reverse_cumsum(x: Any, axis: int = 0) -> jax.Array:
     return jnp.flip(jnp.cumsum(jnp.flip(unwrap(x), axis), axis=axis), axis)
 
 
-def compensated_add(total: Any, compensation: Any, x: Any) -> tuple[jax.Array, jax.Array]:
-    """Neumaier-compensated ``total + x``: returns the new ``(total, compensation)``.
-
-    The true running sum is ``total + compensation``; the error of each float
-    addition is carried in ``compensation`` so long float32 accumulations do not
-    stall (a sum of 2^24 ones followed by more ones keeps counting).
-    """
-    total, compensation, x = unwrap(total), unwrap(compensation), unwrap(x)
-    new_total = total + x
-    error = jnp.where(jnp.abs(total) >= jnp.abs(x),
-                      (total - new_total) + x, (x - new_total) + total)
-    return new_total, compensation + error
-
-
 def cond(pred: Any, true_fn, false_fn, *operands):
     """``lax.cond`` with Variables unwrapped."""
     return lax.cond(unwrap(pred), true_fn, false_fn, *[unwrap(o) for o in operands])

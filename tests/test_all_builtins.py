@@ -68,11 +68,11 @@ CASES = {
     "sensitivity_at_specificity": ({"specificity": 0.5}, "binary"),
     "specificity_at_sensitivity": ({"sensitivity": 0.5}, "binary"),
     "f1_score": ({}, "multilabel"), "fbeta_score": ({"beta": 2.0, "average": "macro"}, "multilabel"),
-    "iou": ({"num_classes": C, "target_class_ids": [0, 2]}, "segmentation"),
-    "mean_iou": ({"num_classes": C}, "segmentation"),
-    "binary_iou": ({}, "binary"),
-    "one_hot_iou": ({"num_classes": C, "target_class_ids": [1]}, "categorical"),
-    "one_hot_mean_iou": ({"num_classes": C}, "categorical"),
+    "iou": ({"num_classes": C, "target_class_ids": [0, 2], "dtype": "float32"}, "segmentation"),
+    "mean_iou": ({"num_classes": C, "dtype": "float32"}, "segmentation"),
+    "binary_iou": ({"dtype": "float32"}, "binary"),
+    "one_hot_iou": ({"num_classes": C, "target_class_ids": [1], "dtype": "float32"}, "categorical"),
+    "one_hot_mean_iou": ({"num_classes": C, "dtype": "float32"}, "categorical"),
 }
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from ..functional import (ConfusionCounts, confusion_counts, is_evenly_distributed,
                           parse_thresholds)
 from ..functional._common import metric_label
-from ._accumulate import accumulate, accumulated, add_compensations
 
 __all__ = ["COUNT_NAMES", "add_count_variables", "confusion_update_state", "count_state",
            "set_thresholds", "thresholds_get_config"]
@@ -34,7 +33,7 @@ def batch_counts(metric: Any, y_true, y_pred, sample_weight) -> ConfusionCounts:
 
 def count_state(metric: Any) -> list:
     """The metric's TP, FP, TN, FN values (those it keeps)."""
-    return [accumulated(metric, name) for name in COUNT_NAMES if hasattr(metric, name)]
+    return [getattr(metric, name).value for name in COUNT_NAMES if hasattr(metric, name)]
 
 
 def confusion_update_state(y_true, y_pred, sample_weight=None):
@@ -48,7 +47,7 @@ def confusion_update_state(y_true, y_pred, sample_weight=None):
     counts = batch_counts(self, y_true, y_pred, sample_weight)
     for name in COUNT_NAMES:
         if hasattr(self, name):
-            accumulate(self, name, getattr(counts, name))
+            getattr(self, name).assign_add(getattr(counts, name))
 
 
 def thresholds_get_config():
@@ -67,7 +66,6 @@ def set_thresholds(metric: Any, thresholds: Any, default: float) -> None:
 
 
 def add_count_variables(metric: Any, shape: tuple, names: tuple) -> None:
-    """One floatx count variable per name (Keras's), then their compensation twins."""
+    """One floatx count variable per name (Keras's; float sums are compensated, exact)."""
     for name in names:
         setattr(metric, name, metric.add_variable(shape, "zeros", name=name))
-    add_compensations(metric, names)

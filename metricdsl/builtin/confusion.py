@@ -6,10 +6,10 @@ with the kernels of `metricdsl.functional.confusion` (O(N log T) time, O(N +
 T) memory, never the N×T comparison matrix). The curve metrics over a grid
 of thresholds (AUC, sensitivity at specificity, ...) are in `thresholds`.
 
-State variables are floatx regardless of the metric ``dtype`` (as in Keras).
-Each count variable has a ``<name>_compensation`` twin after Keras's variables
-(Neumaier compensation), so float32 counts stay exact past 2^24 where
-Keras's stall: a deliberate difference in ``variables``.
+State variables are floatx regardless of the metric ``dtype`` (as in Keras),
+exactly Keras's variables; their sums are compensated (the residual is
+auxiliary state, not a variable), so float32 counts stay exact past 2^24
+where Keras's stall.
 
 ``higher_is_better``: None for the raw counts, True for precision and recall.
 """
@@ -23,7 +23,6 @@ from ..factory import Metric
 from ..functional import (NEG_INF, Thresholds, check_int, one_or_all, precision_from_counts,
                           recall_from_counts)
 from ..functional._common import metric_label
-from ._accumulate import accumulate, accumulated
 from ._confusion_members import (add_count_variables, batch_counts, confusion_update_state,
                                  count_state, set_thresholds, thresholds_get_config)
 
@@ -56,12 +55,12 @@ def _count_update_state(y_true, y_pred, sample_weight=None):
         sample_weight: Optional weights, a scalar or broadcastable to ``y_true``.
     """
     counts = batch_counts(self, y_true, y_pred, sample_weight)
-    accumulate(self, "accumulator", getattr(counts, self._confusion_matrix_cond))
+    self.accumulator.assign_add(getattr(counts, self._confusion_matrix_cond))
 
 
 def _count_result():
     """The count: a scalar for one threshold, else one value per threshold."""
-    return one_or_all(accumulated(self, "accumulator"))
+    return one_or_all(self.accumulator.value)
 
 
 _ConfusionMatrixConditionCount = Metric(

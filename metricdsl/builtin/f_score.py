@@ -4,9 +4,8 @@ Per class (or over everything for ``average="micro"``) the metric keeps the
 weighted counts of true positives, false positives, false negatives and the
 support ``Σ w·y_true`` (Keras's ``intermediate_weights``). The state is
 created from the first batch's shapes (inputs must be 2-D ``(batch_size,
-num_classes)``) and accumulated with Neumaier compensation (a
-``*_compensation`` variable after each of Keras's four), so float32 counts do
-not stall past 2^24. The kernels live in `metricdsl.functional.f_score`;
+num_classes)``) and accumulated with compensated sums (the residual is
+auxiliary state, not a variable), so float32 counts do not stall past 2^24. The kernels live in `metricdsl.functional.f_score`;
 both metrics have ``higher_is_better = True``.
 """
 
@@ -20,7 +19,6 @@ from .. import ops
 from ..factory import Metric
 from ..functional import fbeta_counts, fbeta_from_counts
 from ..functional._common import metric_label
-from ._accumulate import accumulate, accumulated, add_compensations
 
 __all__ = ["metric_f1_score", "metric_fbeta_score"]
 
@@ -117,7 +115,6 @@ def _fbeta_build(y_true, y_pred):
     shape = () if self.average == "micro" else (pred_shape[-1],)
     for name in _COUNT_NAMES:
         setattr(self, name, self.add_variable(shape, "zeros", dtype=self.dtype, name=name))
-    add_compensations(self, _COUNT_NAMES)
     self.built = True
 
 
@@ -153,11 +150,11 @@ def _fbeta_update_state(y_true, y_pred, sample_weight=None):
     self._check_batch(y_true, y_pred, sample_weight)
     counts = fbeta_counts(y_true, y_pred, sample_weight, self.threshold, self.axis, self.dtype)
     for name, count in zip(_COUNT_NAMES, counts):
-        accumulate(self, name, count)
+        getattr(self, name).assign_add(count)
 
 
 def _fbeta_result():
-    counts = [accumulated(self, name) for name in _COUNT_NAMES]
+    counts = [getattr(self, name).value for name in _COUNT_NAMES]
     return fbeta_from_counts(*counts, self.beta, self.average)
 
 

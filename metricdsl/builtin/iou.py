@@ -6,14 +6,16 @@ Each metric accumulates a ``(num_classes, num_classes)`` confusion matrix
 ONE ``bincount`` of ``num_classes·y_true + y_pred`` with the sample weights,
 so unweighted counts are exact integers. The default dtype is ``"int"``
 (``int32`` state) as in Keras; with a float dtype (needed for fractional
-weights) a ``total_cm_compensation`` variable keeps float32 counts from
-stalling past 2^24 per cell. With the integer dtype, float sample weights are
-truncated as in Keras, without Keras's warning (a warning from traced code
-would fire once per compilation, not per call). The kernels live in
+weights) the compensated sum of `Variable.assign_add` keeps float32 counts
+from stalling past 2^24 per cell. With the integer dtype, float sample weights are
+truncated as in Keras, with Keras's warning (raised while the update is traced:
+once per compilation on the compiled path, as under Keras's own ``jax.jit``). The kernels live in
 `metricdsl.functional.iou`; every IoU metric has ``higher_is_better = True``.
 """
 
 from __future__ import annotations
+
+import warnings
 
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -26,7 +28,6 @@ from .. import ops
 from ..factory import Metric
 from ..functional import binary_labels, confusion_matrix, iou_from_confusion_matrix
 from ..functional._common import check_class_ids, is_int, metric_label
-from ._accumulate import accumulate, accumulated, add_compensations
 
 #: What Keras accepts for ``target_class_ids`` and the ``sparse_*`` flags.
 ClassIds = Sequence[Integral] | np.ndarray
@@ -137,8 +138,6 @@ def _iou_initialize(num_classes: Integral, target_class_ids: ClassIds, name: str
     shape = (self.num_classes, self.num_classes)
     self.total_cm = self.add_variable(shape, "zeros", dtype=self.dtype,
                                       name="total_confusion_matrix")
-    if jnp.issubdtype(self.dtype, jnp.floating):
-        add_compensations(self, ["total_cm"])
 
 
 def _iou_labels(y_true, y_pred):
@@ -158,6 +157,13 @@ def _iou_check_batch(true_shape, pred_shape, sample_weight):
             f"has {int(np.prod(pred_shape))} (shape {tuple(pred_shape)}), after the argmax of "
             "non-sparse inputs. Pass one prediction per label (check sparse_y_true, "
             "sparse_y_pred and axis).")
+    if sample_weight is not None and "float" in str(getattr(sample_weight, "dtype", "")) \
+            and "int" in self.dtype:
+        warnings.warn(
+            f"{metric_label(self)}: You are passing weight as `float`, but dtype is `int`. This "
+            "may result in an incorrect weight due to type casting Consider using integer "
+            "weights. (Create the metric with dtype='float32' to keep fractional weights.)",
+            stacklevel=5)
     if sample_weight is not None and ops.size(sample_weight) not in (1, size):
         raise ValueError(
             f"{metric_label(self)}: sample_weight of shape {ops.shape(sample_weight)} has "
@@ -183,11 +189,11 @@ def _iou_update_state(y_true, y_pred, sample_weight=None):
     check_class_ids(metric_label(self), "y_pred", y_pred, self.num_classes)
     batch_cm = confusion_matrix(y_true, y_pred, sample_weight, self.num_classes,
                                 self.ignore_class, self.dtype)
-    accumulate(self, "total_cm", batch_cm)
+    self.total_cm.assign_add(batch_cm)
 
 
 def _iou_counts():
-    return accumulated(self, "total_cm")
+    return self.total_cm.value
 
 
 def _iou_result():

@@ -1,9 +1,8 @@
 """Reduction metrics: `metric_sum`, `metric_mean` and `metric_mean_wrapper` (Keras Sum, Mean, MeanMetricWrapper).
 
-Totals and counts are kept with Neumaier compensation (the rounding error of
-each addition is carried in a ``compensation`` variable: ``total_compensation``
-for Sum, ``compensation = [total's, count's]`` for Mean), so float32
-accumulation does not stall past 2^24.
+The variables are exactly Keras's (``total``; ``total`` and ``count``); their
+float sums are compensated by `Variable.assign_add` (the rounding error rides
+along as auxiliary state), so float32 accumulation does not stall past 2^24.
 
 ``higher_is_better`` is None here (a sum or mean has no direction); the
 builtins that inherit these set their own.
@@ -43,8 +42,6 @@ def _sum_initialize(name: str | None = "sum", dtype: Any = None):
     """
     super.initialize(name=name, dtype=dtype)
     self.total = self.add_variable((), "zeros", dtype=self.dtype, name="total")
-    self.total_compensation = self.add_variable((), "zeros", dtype=self.dtype,
-                                                name="total_compensation")
 
 
 def _check_weight(values, sample_weight):
@@ -57,14 +54,11 @@ def _check_weight(values, sample_weight):
 
 def _sum_update_state(values, sample_weight=None):
     self._check_weight(values, sample_weight)
-    total, compensation = ops.compensated_add(
-        self.total, self.total_compensation, weighted_sum(values, sample_weight, self.dtype))
-    self.total.assign(total)
-    self.total_compensation.assign(compensation)
+    self.total.assign_add(weighted_sum(values, sample_weight, self.dtype))
 
 
 def _sum_result():
-    return ops.cast(self.total + self.total_compensation, self.dtype)
+    return self.total.value
 
 
 metric_sum = Metric("Sum", initialize=_sum_initialize, update_state=_sum_update_state,
@@ -92,21 +86,17 @@ def _mean_initialize(name: str | None = "mean", dtype: Any = None):
     super.initialize(name=name, dtype=dtype)
     self.total = self.add_variable((), "zeros", dtype=self.dtype, name="total")
     self.count = self.add_variable((), "zeros", dtype=self.dtype, name="count")
-    self.compensation = self.add_variable((2,), "zeros", dtype=self.dtype, name="compensation")
 
 
 def _mean_update_state(values, sample_weight=None):
     self._check_weight(values, sample_weight)
-    increment = ops.stack(weighted_total_and_count(values, sample_weight, self.dtype))
-    sums, compensation = ops.compensated_add(ops.stack([self.total, self.count]),
-                                             self.compensation, increment)
-    self.total.assign(sums[0])
-    self.count.assign(sums[1])
-    self.compensation.assign(compensation)
+    total, count = weighted_total_and_count(values, sample_weight, self.dtype)
+    self.total.assign_add(total)
+    self.count.assign_add(count)
 
 
 def _mean_result():
-    return ops.divide_no_nan(self.total + self.compensation[0], self.count + self.compensation[1])
+    return ops.divide_no_nan(self.total, self.count)
 
 
 metric_mean = Metric("Mean", initialize=_mean_initialize, update_state=_mean_update_state,

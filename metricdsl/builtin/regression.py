@@ -242,7 +242,8 @@ def _r2_initialize(class_aggregation: str | None = "uniform_average", num_regres
     Inputs must be 2-D ``(batch_size, num_outputs)``; the per-output state is
     created from the first batch. With ``num_regressors = p > 0`` the adjusted
     score ``1 - (1 - R²)(n - 1)/(n - p - 1)`` is returned when ``p < n - 1``
-    (``n`` = rows with a non-zero weight), else the plain score (Keras warns
+    (``n = y_true.size`` summed over batches, Keras 3.15's count of every target
+    value; Keras 3.16 counts rows with a non-zero weight), else the plain score (Keras warns
     there; this stays silent so it can run under ``jax.jit``). With no data
     since the last reset the result is 0 (Keras: NaN); before the first
     update ``result()`` raises (Keras: ``AttributeError``).
@@ -286,12 +287,13 @@ def _r2_initialize(class_aggregation: str | None = "uniform_average", num_regres
 
 
 def _r2_check_shapes(true_shape, pred_shape):
-    if len(true_shape) != 2 or len(pred_shape) != 2 or true_shape[-1] != pred_shape[-1]:
+    if len(true_shape) != 2 or len(pred_shape) != 2 or true_shape[-1] not in (1, pred_shape[-1]):
         raise ValueError(
             f"{metric_label(self)}: R2Score expects 2D inputs with shape "
             "(batch_size, output_dim). Received input shapes: "
             f"y_pred.shape={tuple(pred_shape)} and y_true.shape={tuple(true_shape)}. Pass both "
-            "with the same output_dim, e.g. y[:, None] for a single output.")
+            "with the same output_dim (or y_true of shape (N, 1)), e.g. y[:, None] for a "
+            "single output.")
     check_broadcast(metric_label(self), "y_pred", pred_shape, "y_true", true_shape)
 
 

@@ -5,8 +5,8 @@
 `metric_recall_at_precision`: confusion counts at ``num_thresholds``
 thresholds (the kernels of `metricdsl.functional.confusion`), then a
 Riemann sum (AUC) or the best rate among the thresholds meeting a
-constraint. State variables are floatx with ``<name>_compensation`` twins,
-as in `confusion`. Every metric here has ``higher_is_better = True``.
+constraint. State variables are floatx, exactly Keras's (compensated sums,
+as in `confusion`). Every metric here has ``higher_is_better = True``.
 """
 
 from __future__ import annotations

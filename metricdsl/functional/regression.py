@@ -155,24 +155,27 @@ def r2_batch_sums(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike
                   dtype: Any) -> tuple[jax.Array, ...]:
     """One batch's contribution to R2Score's accumulators.
 
-    Inputs are cast to ``dtype`` and rank-aligned; ``sample_weight`` defaults
-    to 1, a rank-1 weight is given a feature axis, then it is broadcast to
-    ``y_true``'s shape (Keras's rules).
+    Inputs are cast to ``dtype`` and rank-aligned; ``y_true`` of shape ``(N, 1)``
+    broadcasts against ``y_pred`` of ``(N, k)``; ``sample_weight`` defaults to 1,
+    a rank-1 weight is given a feature axis, then it is broadcast to the
+    targets' shape (Keras's rules).
 
     Returns:
-        ``(num_samples, squared_sum, sum, residual, count)``: the number of rows
-        with any non-zero weight, and per output ``Σ w·y²``, ``Σ w·y``,
+        ``(num_samples, squared_sum, sum, residual, count)``: Keras's sample
+        count ``size(y_true)`` (every target value, weighted or not: the ``n`` of
+        the adjusted score), and per output ``Σ w·y²``, ``Σ w·y``,
         ``Σ w·(y - ŷ)²`` and ``Σ w``.
     """
     y_true = ops.cast(y_true, dtype)
     y_pred = ops.cast(y_pred, dtype)
     y_true, y_pred = ops.squeeze_or_expand_to_same_rank(y_true, y_pred)
+    num_samples = ops.cast(ops.size(y_true), dtype)
+    y_true = ops.broadcast_to(y_true, ops.shape(y_pred))
     weight = ops.ones((), dtype) if sample_weight is None else ops.cast(sample_weight, dtype)
     if ops.ndim(weight) == 1:
         weight = ops.expand_dims(weight, 1)
     weight = ops.broadcast_to(weight, ops.shape(y_true))
     weighted_y_true = y_true * weight
-    num_samples = ops.sum(ops.any(weight != 0, axis=-1)).astype(dtype)
     return (num_samples,
             ops.sum(y_true * weighted_y_true, axis=0),
             ops.sum(weighted_y_true, axis=0),

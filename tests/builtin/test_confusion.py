@@ -434,19 +434,19 @@ def test_keras_attributes_and_names():
     assert (auc.num_thresholds, auc.curve.value, auc.summation_method.value) == \
         (3, "ROC", "interpolation")
     counts = ["true_positives", "false_positives", "true_negatives", "false_negatives"]
-    assert [v.name for v in auc.variables] == counts + [f"{c}_compensation" for c in counts]
+    assert [v.name for v in auc.variables] == counts  # exactly Keras's
     assert auc.true_positives.shape == (3,) and auc.true_positives.dtype == "float32"
     explicit = md.metric_auc(thresholds=[0.6, 0.2])
     assert explicit.num_thresholds == 4 and explicit.thresholds == [-1e-7, 0.2, 0.6, 1 + 1e-7]
     count = md.metric_false_positives(thresholds=0.3)
     assert count.thresholds == [0.3] and count.init_thresholds == 0.3
-    assert [v.name for v in count.variables] == ["accumulator", "accumulator_compensation"]
+    assert [v.name for v in count.variables] == ["accumulator"]
     precision = md.metric_precision(top_k=2, class_id=1)
     assert (precision.thresholds, precision.top_k, precision.class_id) == ([-1e10], 2, 1)
     rate = md.metric_sensitivity_at_specificity(0.4)    # Keras's positional order
     assert (rate.specificity, rate.value, rate.num_thresholds, rate.class_id) == \
         (0.4, 0.4, 200, None)
-    assert rate.thresholds[:2] == [0.0, 1 / 199] and len(rate.variables) == 8
+    assert rate.thresholds[:2] == [0.0, 1 / 199] and len(rate.variables) == 4
     assert md.metric_precision_at_recall(0.7, 50, 2).class_id == 2
     assert isinstance(md.metric_recall(), md.Metric)
 
@@ -537,15 +537,14 @@ def test_bad_shapes_fail_at_first_update_and_leave_state(metric, args, match):
 
 @pytest.mark.parametrize("name", ["true_positives", "precision", "auc"])
 def test_float32_counts_do_not_stall_past_2_to_24(name):
-    # 2^24 positives, then 200 single ones: float32 counts without compensation stay at 2^24.
+    # 2^24 positives, then 200 single ones: float32 counts without compensation stay at 2^24
+    # (Keras); the compensated sums here are correctly rounded running totals.
     metric = getattr(md, f"metric_{name}")()
     ones = np.ones(1 << 24, np.float32)
     metric.update_state(ones, ones)
     for _ in range(200):
         metric.update_state([1.0], [1.0])
     tp = metric.accumulator if name == "true_positives" else metric.true_positives
-    compensation = metric.accumulator_compensation if name == "true_positives" \
-        else metric.true_positives_compensation
-    assert float(np.float64(tp.numpy()[0]) + compensation.numpy()[0]) == (1 << 24) + 200
+    assert float(tp.numpy()[0]) == (1 << 24) + 200
     if name == "true_positives":
         assert float(metric.result()) == (1 << 24) + 200

@@ -116,8 +116,7 @@ def test_configs_attributes_and_variables_match_keras(name, args, kwargs):
         keras_config["label_weights"] = np.asarray(keras_config["label_weights"]).tolist()
     assert mine == keras_config
     keras_variables = [(v.name, tuple(v.shape)) for v in theirs.variables]
-    assert [(v.name, v.shape) for v in ours.variables] == keras_variables + [
-        (f"{name}_compensation", shape) for name, shape in keras_variables]
+    assert [(v.name, v.shape) for v in ours.variables] == keras_variables
     np.testing.assert_allclose(ours.thresholds, theirs.thresholds)
     for attribute in ("num_thresholds", "class_id", "top_k", "init_thresholds", "value",
                       "multi_label", "num_labels"):

@@ -117,8 +117,8 @@ def r2_score(y_true, y_pred, sample_weight=None, class_aggregation="uniform_aver
              num_regressors=0):
     """R2Score after one update: weighted per-output R², aggregated, optionally adjusted.
 
-    ``n`` for the adjusted score counts rows with a non-zero weight. Zero
-    variance with a non-zero residual scores 0; 0/0 stays NaN.
+    ``n`` for the adjusted score is Keras 3.15's: every target value, ``y_true.size``.
+    Zero variance with a non-zero residual scores 0; 0/0 stays NaN.
     """
     t, p = _pair(y_true, y_pred)
     w = np.ones(()) if sample_weight is None else _f64(sample_weight)
@@ -137,7 +137,7 @@ def r2_score(y_true, y_pred, sample_weight=None, class_aggregation="uniform_aver
             score = (total * raw).sum() / total.sum()
         else:
             score = raw
-    n = float(np.any(w != 0, axis=-1).sum())
+    n = float(t.size)
     if num_regressors and num_regressors < n - 1:
         score = 1.0 - (1.0 - score) * (n - 1.0) / (n - num_regressors - 1.0)
     return score
