@@ -1,7 +1,7 @@
 """The builtin metrics, one module per family, each defined with `Metric()`."""
 
 from . import (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic, reduction,
-               regression)
+               regression, thresholds)
 from .accuracy import *  # noqa: F401,F403
 from .confusion import *  # noqa: F401,F403
 from .correlation import *  # noqa: F401,F403
@@ -11,8 +11,9 @@ from .iou import *  # noqa: F401,F403
 from .probabilistic import *  # noqa: F401,F403
 from .reduction import metric_mean, metric_mean_wrapper, metric_sum
 from .regression import *  # noqa: F401,F403
+from .thresholds import *  # noqa: F401,F403
 
 __all__ = sorted(
     name for module in (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic,
-                        reduction, regression)
+                        reduction, regression, thresholds)
     for name in module.__all__ if name.startswith("metric_"))

@@ -6,98 +6,32 @@ support ``Σ w·y_true`` (Keras's ``intermediate_weights``). The state is
 created from the first batch's shapes (inputs must be 2-D ``(batch_size,
 num_classes)``) and accumulated with Neumaier compensation (a
 ``*_compensation`` variable after each of Keras's four), so float32 counts do
-not stall past 2^24.
+not stall past 2^24. The kernels live in `metricdsl.functional.f_score`;
+both metrics have ``higher_is_better = True``.
 """
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
+from typing import Any
+
 import numpy as np
-from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
-from .reduction import accumulate, accumulated, add_compensations
+from ..functional import fbeta_counts, fbeta_from_counts
+from ..functional._common import metric_label
+from ._accumulate import accumulate, accumulated, add_compensations
 
-__all__ = ["fbeta_counts", "fbeta_from_counts", "fbeta_predictions", "metric_f1_score",
-           "metric_fbeta_score"]
+__all__ = ["metric_f1_score", "metric_fbeta_score"]
 
 _AVERAGES = (None, "micro", "macro", "weighted")
 _COUNT_NAMES = ("true_positives", "false_positives", "false_negatives", "intermediate_weights")
 
 
-# -- kernels ------------------------------------------------------------------------------------
-def fbeta_predictions(y_pred: jax.Array, threshold: float | None) -> jax.Array:
-    """Boolean predictions: ``y_pred > threshold``, or (``threshold=None``) the row maximum.
-
-    In argmax mode every entry equal to its row's maximum is predicted (ties
-    all count) unless that maximum is 0 (``|max| <= 1e-9``): an all-zero row
-    predicts nothing.
-    """
-    if threshold is None:
-        row_max = jnp.max(y_pred, axis=-1, keepdims=True)
-        return jnp.logical_and(y_pred >= row_max, jnp.abs(y_pred) > 1e-9)
-    return y_pred > threshold
-
-
-def _weight_to_rank_2(sample_weight: jax.Array) -> jax.Array:
-    """A rank-1 weight ``(N,)`` becomes ``(N, 1)``; scalars and 2-D weights are unchanged."""
-    return sample_weight[:, None] if sample_weight.ndim == 1 else sample_weight
-
-
-def fbeta_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None,
-                 threshold: float | None, axis: int | None, dtype: str):
-    """One batch's weighted ``(tp, fp, fn, support)`` summed over ``axis`` (``None``: all).
-
-    With ``ŷ = fbeta_predictions(y_pred, threshold)`` and weight ``w`` (1 when
-    absent; ``(N,)`` acts as ``(N, 1)``): ``tp = Σ w·ŷ·y``, ``fp = Σ w·ŷ·(1-y)``,
-    ``fn = Σ w·(1-ŷ)·y``, ``support = Σ w·y``. Inputs are cast to ``dtype``
-    first, as Keras does.
-
-    Returns:
-        Four arrays of shape ``(C,)`` for ``axis=0``, scalars for ``axis=None``.
-    """
-    y_true, y_pred = ops.cast(y_true, dtype), ops.cast(y_pred, dtype)
-    predicted = ops.cast(fbeta_predictions(y_pred, threshold), dtype)
-    y_true = jnp.broadcast_to(y_true, jnp.broadcast_shapes(y_true.shape, predicted.shape))
-    if sample_weight is not None:
-        weight = _weight_to_rank_2(ops.cast(sample_weight, dtype))
-        predicted_w, support_w = predicted * weight, y_true * weight
-    else:
-        predicted_w, support_w = predicted, y_true
-    tp = jnp.sum(predicted * support_w, axis=axis)
-    support = jnp.sum(support_w, axis=axis)
-    return tp, jnp.sum(predicted_w, axis=axis) - tp, support - tp, support
-
-
-def fbeta_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike, support: ArrayLike,
-                      beta: float, average: str | None) -> jax.Array:
-    """Keras's F-beta from accumulated counts, with its ``eps = 1e-7`` smoothing.
-
-    ``p = tp/(tp+fp+eps)``, ``r = tp/(tp+fn+eps)``,
-    ``f = (1+β²)·p·r/(β²·p + r + eps)``; ``"weighted"`` returns
-    ``Σ f·support/(Σ support + eps)``, ``"micro"``/``"macro"`` the mean of ``f``,
-    ``None`` the per-class vector.
-    """
-    tp, fp, fn, support = (jnp.asarray(ops.unwrap(x)) for x in (tp, fp, fn, support))
-    precision = tp / (tp + fp + ops.EPSILON)
-    recall = tp / (tp + fn + ops.EPSILON)
-    b2 = beta**2
-    score = (precision * recall) / ((b2 * precision) + recall + ops.EPSILON) * (1 + b2)
-    if average == "weighted":
-        return jnp.sum(score * (support / (jnp.sum(support) + ops.EPSILON)))
-    if average is not None:
-        return jnp.mean(score)
-    return score
-
-
 # -- FBetaScore ---------------------------------------------------------------------------------
-def _label(metric) -> str:
-    return f"{type(metric).__name__} {metric.name!r}"
-
-
-def _fbeta_initialize(average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
+def _fbeta_initialize(average: str | None = None, beta: float = 1.0,
+                      threshold: float | None = None, name: str | None = "fbeta_score",
+                      dtype: Any = None):
     """F-beta score, the weighted harmonic mean of precision and recall, per class.
 
     ``f = (1+β²)·precision·recall / (β²·precision + recall)`` computed from
@@ -135,25 +69,25 @@ def _fbeta_initialize(average=None, beta=1.0, threshold=None, name="fbeta_score"
     super.initialize(name=name, dtype=dtype)
     if average not in _AVERAGES:
         raise ValueError(
-            f"{_label(self)}: Invalid `average` argument value. Expected one of: "
+            f"{metric_label(self)}: Invalid `average` argument value. Expected one of: "
             f"{{None, 'micro', 'macro', 'weighted'}}. Received: average={average}")
     if not isinstance(beta, float):
         raise ValueError(
-            f"{_label(self)}: Invalid `beta` argument value. It should be a Python float. "
+            f"{metric_label(self)}: Invalid `beta` argument value. It should be a Python float. "
             f"Received: beta={beta} of type '{type(beta)}'. Write e.g. beta=2.0.")
     if beta <= 0.0:
         raise ValueError(
-            f"{_label(self)}: Invalid `beta` argument value. It should be > 0. "
+            f"{metric_label(self)}: Invalid `beta` argument value. It should be > 0. "
             f"Received: beta={beta}")
     if threshold is not None:
         if not isinstance(threshold, float):
             raise ValueError(
-                f"{_label(self)}: Invalid `threshold` argument value. It should be a Python float. "
+                f"{metric_label(self)}: Invalid `threshold` argument value. It should be a Python float. "
                 f"Received: threshold={threshold} of type '{type(threshold)}'. "
                 "Write e.g. threshold=0.5, or None for argmax mode.")
         if threshold > 1.0 or threshold <= 0.0:
             raise ValueError(
-                f"{_label(self)}: Invalid `threshold` argument value. It should verify "
+                f"{metric_label(self)}: Invalid `threshold` argument value. It should verify "
                 f"0 < threshold <= 1. Received: threshold={threshold}")
     self.average = average
     self.beta = beta
@@ -176,7 +110,7 @@ def _fbeta_build(y_true, y_pred):
     true_shape, pred_shape = ops.shape(y_true), ops.shape(y_pred)
     if len(pred_shape) != 2 or len(true_shape) != 2:
         raise ValueError(
-            f"{_label(self)}: {type(self).__name__} expects 2D inputs with shape "
+            f"{metric_label(self)}: FBetaScore expects 2D inputs with shape "
             f"(batch_size, output_dim). Received input shapes: y_pred.shape={pred_shape} and "
             f"y_true.shape={true_shape}. For binary targets of shape (N,), pass y[:, None].")
     shape = () if self.average == "micro" else (pred_shape[-1],)
@@ -197,7 +131,7 @@ def _fbeta_check_batch(y_true, y_pred, sample_weight):
         batch_shape = None
     if batch_shape is None or (self.axis == 0 and batch_shape[1:] != self.true_positives.shape):
         raise ValueError(
-            f"{_label(self)}: y_true {shapes[0]}, y_pred {shapes[1]} and sample_weight "
+            f"{metric_label(self)}: y_true {shapes[0]}, y_pred {shapes[1]} and sample_weight "
             f"{None if sample_weight is None else ops.shape(sample_weight)} do not broadcast to "
             f"(batch_size, {self.true_positives.shape[0] if self.axis == 0 else 'C'}), the "
             "shape this metric was built for. Pass 2-D inputs with the same number of classes "
@@ -229,11 +163,12 @@ def _fbeta_result():
 metric_fbeta_score = Metric(
     "FBetaScore", initialize=_fbeta_initialize, update_state=_fbeta_update_state,
     result=_fbeta_result, build=_fbeta_build, _check_batch=_fbeta_check_batch,
-    _direction="up")
+    higher_is_better=True)
 
 
 # -- F1Score ------------------------------------------------------------------------------------
-def _f1_initialize(average=None, threshold=None, name="f1_score", dtype=None):
+def _f1_initialize(average: str | None = None, threshold: float | None = None,
+                   name: str | None = "f1_score", dtype: Any = None):
     """F1 score: `metric_fbeta_score` with ``beta=1.0`` (harmonic mean of precision and recall).
 
     ``f1 = 2·precision·recall / (precision + recall)`` per class, from counts
@@ -261,4 +196,5 @@ def _f1_initialize(average=None, threshold=None, name="f1_score", dtype=None):
     super.initialize(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
 
-metric_f1_score = Metric("F1Score", initialize=_f1_initialize, inherit=metric_fbeta_score)
+metric_f1_score = Metric("F1Score", initialize=_f1_initialize, inherit=metric_fbeta_score,
+                         higher_is_better=True)

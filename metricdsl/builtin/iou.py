@@ -7,101 +7,42 @@ ONE ``bincount`` of ``num_classes·y_true + y_pred`` with the sample weights,
 so unweighted counts are exact integers. The default dtype is ``"int"``
 (``int32`` state) as in Keras; with a float dtype (needed for fractional
 weights) a ``total_cm_compensation`` variable keeps float32 counts from
-stalling past 2^24 per cell.
+stalling past 2^24 per cell. With the integer dtype, float sample weights are
+truncated as in Keras, without Keras's warning (a warning from traced code
+would fire once per compilation, not per call). The kernels live in
+`metricdsl.functional.iou`; every IoU metric has ``higher_is_better = True``.
 """
 
 from __future__ import annotations
 
-import numbers
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric
-from .accuracy import check_class_ids
-from .reduction import accumulate, accumulated, add_compensations
+from ..functional import binary_labels, confusion_matrix, iou_from_confusion_matrix
+from ..functional._common import check_class_ids, is_int, metric_label
+from ._accumulate import accumulate, accumulated, add_compensations
+
+#: What Keras accepts for ``target_class_ids`` and the ``sparse_*`` flags.
+ClassIds = Sequence[Integral] | np.ndarray
+Flag = bool | np.bool_
 
 __all__ = [
-    "binary_labels", "confusion_matrix", "iou_from_confusion_matrix", "metric_binary_iou",
-    "metric_iou", "metric_mean_iou", "metric_one_hot_iou", "metric_one_hot_mean_iou",
+    "metric_binary_iou", "metric_iou", "metric_mean_iou", "metric_one_hot_iou",
+    "metric_one_hot_mean_iou",
 ]
 
 
-# -- kernels ------------------------------------------------------------------------------------
-def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None,
-                     num_classes: int, ignore_class: int | None, dtype: str) -> jax.Array:
-    """One batch's weighted confusion matrix: ONE bincount of ``num_classes·y_true + y_pred``.
-
-    Labels are cast to ``dtype`` (an integer dtype truncates float labels) and
-    flattened. Entries whose ``y_true`` or ``y_pred`` lies outside
-    ``[0, num_classes)``, or whose ``y_true`` equals ``ignore_class``, are left
-    out (their index is set past the end, which ``bincount`` drops).
-
-    Args:
-        y_true: Integer class labels, any shape.
-        y_pred: Integer class labels with as many elements as ``y_true``.
-        sample_weight: ``None``, or a weight with 1 or ``y_true.size`` elements.
-        num_classes: ``C``; the matrix is ``(C, C)``.
-        ignore_class: A label to leave out, or ``None``.
-        dtype: Dtype of the labels' comparison and of the counts.
-
-    Returns:
-        ``cm[i, j]`` = total weight of entries with true class ``i`` predicted as ``j``.
-    """
-    y_true = jnp.ravel(ops.cast(y_true, dtype))
-    y_pred = jnp.ravel(ops.cast(y_pred, dtype))
-    valid = (y_true >= 0) & (y_true < num_classes) & (y_pred >= 0) & (y_pred < num_classes)
-    if ignore_class is not None:
-        valid = valid & (y_true != ignore_class)
-    index = num_classes * y_true.astype("int32") + y_pred.astype("int32")
-    index = jnp.where(valid, index, num_classes * num_classes)
-    if sample_weight is not None:
-        sample_weight = jnp.broadcast_to(jnp.ravel(ops.cast(sample_weight, dtype)), index.shape)
-    counts = jnp.bincount(index, sample_weight, length=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(dtype)
-
-
-def iou_from_confusion_matrix(total_cm: ArrayLike, target_class_ids) -> jax.Array:
-    """Keras's mean IoU over ``target_class_ids`` from a confusion matrix (float32).
-
-    Per class ``iou = tp / (tp + fp + fn + eps)`` with ``tp = cm[c, c]``,
-    ``tp + fp`` the column sum and ``tp + fn`` the row sum (sums in the
-    matrix's dtype, so integer counts stay exact). Classes with ``tp + fp + fn
-    = 0`` are left out of the mean: ``Σ iou / (number of present classes + eps)``,
-    0 when none is present.
-    """
-    cm = jnp.asarray(ops.unwrap(total_cm))
-    true_positives = jnp.diagonal(cm)
-    denominator = jnp.sum(cm, axis=0) + jnp.sum(cm, axis=1) - true_positives
-    ids = np.asarray(target_class_ids, dtype=np.int32)
-    true_positives = true_positives[ids].astype("float32")
-    denominator = denominator[ids].astype("float32")
-    present = denominator > 1e-9
-    iou = jnp.where(present, true_positives / (denominator + ops.EPSILON), 0.0)
-    return jnp.sum(iou) / (jnp.sum(present.astype("float32")) + ops.EPSILON)
-
-
-def binary_labels(y_pred: ArrayLike, threshold: float) -> jax.Array:
-    """BinaryIoU's predicted class: 1 where ``y_pred >= threshold`` (float32 compare), else 0."""
-    return (ops.cast(y_pred, "float32") >= threshold).astype("int32")
-
-
 # -- argument checks ----------------------------------------------------------------------------
-def _label(metric) -> str:
-    return f"{type(metric).__name__} {metric.name!r}"
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_num_classes(metric, num_classes) -> None:
-    if not _is_int(num_classes) or num_classes < 2:
+    if not is_int(num_classes) or num_classes < 2:
         raise ValueError(
-            f"{_label(metric)}: Invalid `num_classes` argument value. Expected an integer >= 2 "
+            f"{metric_label(metric)}: Invalid `num_classes` argument value. Expected an integer >= 2 "
             f"(the confusion matrix is num_classes x num_classes). Received: "
             f"num_classes={num_classes!r}")
 
@@ -111,40 +52,41 @@ def _checked_class_ids(metric, target_class_ids, num_classes) -> list[int]:
         ids = list(target_class_ids)
     except TypeError:
         ids = None
-    if not ids or not all(_is_int(i) for i in ids):
+    if not ids or not all(is_int(i) for i in ids):
         raise ValueError(
-            f"{_label(metric)}: Invalid `target_class_ids` argument value. Expected a non-empty "
+            f"{metric_label(metric)}: Invalid `target_class_ids` argument value. Expected a non-empty "
             f"list or tuple of integer class ids, e.g. [0] or (0, 1). Received: "
             f"target_class_ids={target_class_ids!r}")
     if max(ids) >= num_classes or min(ids) < -num_classes:
         bad = max(ids) if max(ids) >= num_classes else min(ids)
         raise ValueError(
-            f"{_label(metric)}: Target class id {bad} is out of range, which is "
+            f"{metric_label(metric)}: Target class id {bad} is out of range, which is "
             f"[0, {num_classes}). Pass target_class_ids within range(num_classes) (negative "
             f"ids count from the end, down to -{num_classes}).")
     return [int(i) for i in ids]
 
 
 def _check_options(metric, ignore_class, sparse_y_true, sparse_y_pred, axis) -> None:
-    if ignore_class is not None and (not isinstance(ignore_class, numbers.Real)
+    if ignore_class is not None and (not isinstance(ignore_class, Real)
                                      or isinstance(ignore_class, bool)):
         raise ValueError(
-            f"{_label(metric)}: Invalid `ignore_class` argument value. Expected None or an "
+            f"{metric_label(metric)}: Invalid `ignore_class` argument value. Expected None or an "
             f"integer class id (e.g. 255). Received: ignore_class={ignore_class!r}")
     for argument, value in (("sparse_y_true", sparse_y_true), ("sparse_y_pred", sparse_y_pred)):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(
-                f"{_label(metric)}: Invalid `{argument}` argument value. Expected True or "
+                f"{metric_label(metric)}: Invalid `{argument}` argument value. Expected True or "
                 f"False. Received: {argument}={value!r}")
-    if not _is_int(axis):
+    if not is_int(axis):
         raise ValueError(
-            f"{_label(metric)}: Invalid `axis` argument value. Expected an integer. "
+            f"{metric_label(metric)}: Invalid `axis` argument value. Expected an integer. "
             f"Received: axis={axis!r}")
 
 
 # -- IoU ----------------------------------------------------------------------------------------
-def _iou_initialize(num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
-                    sparse_y_true=True, sparse_y_pred=True, axis=-1):
+def _iou_initialize(num_classes: Integral, target_class_ids: ClassIds, name: str | None = None,
+                    dtype: Any = None, ignore_class: Real | None = None,
+                    sparse_y_true: Flag = True, sparse_y_pred: Flag = True, axis: Integral = -1):
     """Intersection-over-Union for the classes in ``target_class_ids`` (their mean).
 
     ``iou = tp / (tp + fp + fn)`` per class from a confusion matrix
@@ -209,13 +151,13 @@ def _iou_check_batch(true_shape, pred_shape, sample_weight):
     size = int(np.prod(true_shape, dtype=np.int64))
     if int(np.prod(pred_shape, dtype=np.int64)) != size:
         raise ValueError(
-            f"{_label(self)}: y_true has {size} labels (shape {tuple(true_shape)}) but y_pred "
+            f"{metric_label(self)}: y_true has {size} labels (shape {tuple(true_shape)}) but y_pred "
             f"has {int(np.prod(pred_shape))} (shape {tuple(pred_shape)}), after the argmax of "
             "non-sparse inputs. Pass one prediction per label (check sparse_y_true, "
             "sparse_y_pred and axis).")
     if sample_weight is not None and ops.size(sample_weight) not in (1, size):
         raise ValueError(
-            f"{_label(self)}: sample_weight of shape {ops.shape(sample_weight)} has "
+            f"{metric_label(self)}: sample_weight of shape {ops.shape(sample_weight)} has "
             f"{ops.size(sample_weight)} elements; expected a scalar or one weight per label "
             f"({size}, y_true's shape {tuple(true_shape)}).")
 
@@ -234,8 +176,8 @@ def _iou_update_state(y_true, y_pred, sample_weight=None):
     """
     y_true, y_pred = self._labels(y_true, y_pred)
     self._check_batch(ops.shape(y_true), ops.shape(y_pred), sample_weight)
-    check_class_ids(_label(self), "y_true", y_true, self.num_classes, self.ignore_class)
-    check_class_ids(_label(self), "y_pred", y_pred, self.num_classes)
+    check_class_ids(metric_label(self), "y_true", y_true, self.num_classes, self.ignore_class)
+    check_class_ids(metric_label(self), "y_pred", y_pred, self.num_classes)
     batch_cm = confusion_matrix(y_true, y_pred, sample_weight, self.num_classes,
                                 self.ignore_class, self.dtype)
     accumulate(self, "total_cm", batch_cm)
@@ -259,12 +201,13 @@ def _iou_get_config():
 metric_iou = Metric(
     "IoU", initialize=_iou_initialize, update_state=_iou_update_state, result=_iou_result,
     get_config=_iou_get_config, _labels=_iou_labels, _check_batch=_iou_check_batch,
-    _counts=_iou_counts, _direction="up")
+    _counts=_iou_counts, higher_is_better=True)
 
 
 # -- MeanIoU ------------------------------------------------------------------------------------
-def _mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
-                         sparse_y_true=True, sparse_y_pred=True, axis=-1):
+def _mean_iou_initialize(num_classes: Integral, name: str | None = None, dtype: Any = None,
+                         ignore_class: Real | None = None, sparse_y_true: Flag = True,
+                         sparse_y_pred: Flag = True, axis: Integral = -1):
     """Mean Intersection-over-Union over all ``num_classes`` classes.
 
     `metric_iou` with ``target_class_ids = range(num_classes)``: the mean of
@@ -294,16 +237,18 @@ def _mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
         0.5
     """
     # An invalid num_classes gets a placeholder id here; IoU's checks then report it.
-    super.initialize(num_classes, list(range(num_classes)) if _is_int(num_classes) else [0],
+    super.initialize(num_classes, list(range(num_classes)) if is_int(num_classes) else [0],
                      name=name, dtype=dtype, ignore_class=ignore_class,
                      sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
 
 
-metric_mean_iou = Metric("MeanIoU", initialize=_mean_iou_initialize, inherit=metric_iou)
+metric_mean_iou = Metric("MeanIoU", initialize=_mean_iou_initialize, inherit=metric_iou,
+                         higher_is_better=True)
 
 
 # -- BinaryIoU ----------------------------------------------------------------------------------
-def _binary_iou_initialize(target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+def _binary_iou_initialize(target_class_ids: ClassIds = (0, 1), threshold: Real = 0.5,
+                           name: str | None = None, dtype: Any = None):
     """IoU of class 0 and/or 1 after thresholding scores: ``y_pred >= threshold`` is class 1.
 
     `metric_iou` with ``num_classes=2``; predictions are compared with the
@@ -329,9 +274,9 @@ def _binary_iou_initialize(target_class_ids=(0, 1), threshold=0.5, name=None, dt
         0.1736
     """
     super.initialize(2, target_class_ids, name=name, dtype=dtype)
-    if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool):
+    if not isinstance(threshold, Real) or isinstance(threshold, bool):
         raise ValueError(
-            f"{_label(self)}: Invalid `threshold` argument value. Expected a number, e.g. 0.5. "
+            f"{metric_label(self)}: Invalid `threshold` argument value. Expected a number, e.g. 0.5. "
             f"Received: threshold={threshold!r}")
     self.threshold = threshold
 
@@ -353,12 +298,14 @@ def _binary_iou_update_state(y_true, y_pred, sample_weight=None):
 
 metric_binary_iou = Metric(
     "BinaryIoU", initialize=_binary_iou_initialize, update_state=_binary_iou_update_state,
-    inherit=metric_iou)
+    inherit=metric_iou, higher_is_better=True)
 
 
 # -- OneHotIoU, OneHotMeanIoU -------------------------------------------------------------------
-def _one_hot_iou_initialize(num_classes, target_class_ids, name=None, dtype=None,
-                            ignore_class=None, sparse_y_pred=False, axis=-1):
+def _one_hot_iou_initialize(num_classes: Integral, target_class_ids: ClassIds,
+                            name: str | None = None, dtype: Any = None,
+                            ignore_class: Real | None = None, sparse_y_pred: Flag = False,
+                            axis: Integral = -1):
     """`metric_iou` for one-hot ``y_true`` (its argmax over ``axis`` is the label).
 
     Predictions are scores (argmax over ``axis``) unless ``sparse_y_pred=True``.
@@ -390,11 +337,13 @@ def _one_hot_iou_initialize(num_classes, target_class_ids, name=None, dtype=None
                      axis=axis)
 
 
-metric_one_hot_iou = Metric("OneHotIoU", initialize=_one_hot_iou_initialize, inherit=metric_iou)
+metric_one_hot_iou = Metric("OneHotIoU", initialize=_one_hot_iou_initialize, inherit=metric_iou,
+                            higher_is_better=True)
 
 
-def _one_hot_mean_iou_initialize(num_classes, name=None, dtype=None, ignore_class=None,
-                                 sparse_y_pred=False, axis=-1):
+def _one_hot_mean_iou_initialize(num_classes: Integral, name: str | None = None,
+                                 dtype: Any = None, ignore_class: Real | None = None,
+                                 sparse_y_pred: Flag = False, axis: Integral = -1):
     """`metric_mean_iou` for one-hot ``y_true`` (its argmax over ``axis`` is the label).
 
     Predictions are scores (argmax over ``axis``) unless ``sparse_y_pred=True``.
@@ -427,4 +376,5 @@ def _one_hot_mean_iou_initialize(num_classes, name=None, dtype=None, ignore_clas
 
 
 metric_one_hot_mean_iou = Metric(
-    "OneHotMeanIoU", initialize=_one_hot_mean_iou_initialize, inherit=metric_mean_iou)
+    "OneHotMeanIoU", initialize=_one_hot_mean_iou_initialize, inherit=metric_mean_iou,
+    higher_is_better=True)

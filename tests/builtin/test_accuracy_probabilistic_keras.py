@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import metricdsl as md
-from metricdsl.builtin import accuracy as accuracy_kernels
+from metricdsl.functional.accuracy import accuracy as accuracy_kernel
 
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.keras
@@ -167,5 +167,5 @@ def test_metrics_match_keras(case, weight):
 
 def _values_shape(ours, y_true, y_pred, kwargs):
     """The per-sample values' shape (traced only, nothing computed)."""
-    fn = accuracy_kernels.accuracy if ours is md.metric_accuracy else ours
+    fn = accuracy_kernel if ours is md.metric_accuracy else ours
     return jax.eval_shape(lambda t, p: fn(t, p, **kwargs), y_true, y_pred).shape

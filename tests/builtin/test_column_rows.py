@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metricdsl as md
-from metricdsl.rowwise import rowwise
+from metricdsl.functional._rowwise import rowwise
 
 # 4096: rows of 1024; 10_000: rows of 1000; 4099 (prime): no row view.
 SIZES = (4096, 10_000, 4099)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 import metricdsl as md
-from metricdsl.builtin.confusion import confusion_counts, threshold_buckets
+from metricdsl.functional import confusion_counts, threshold_buckets
 
 N, C = 24, 3
 GRID = np.float32([0.0, 0.15, 0.25, 0.3, 0.5, 0.75, 0.85, 1.0])   # predictions equal to thresholds
@@ -478,23 +478,30 @@ def test_empty_results_are_zero():
 # -- bad input ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("build, match", [
     (lambda: md.metric_precision(thresholds=[0.5, 1.5]),
-     r"Precision: Threshold values must be in \[0, 1\].*1\.5"),
-    (lambda: md.metric_true_positives(thresholds=[None]), "TruePositives: Threshold values"),
-    (lambda: md.metric_recall(thresholds=float("nan")), "Recall: Threshold values"),
-    (lambda: md.metric_auc(thresholds=[-0.1]), "AUC: Threshold values"),
-    (lambda: md.metric_precision(top_k=0), "Precision: argument `top_k` must be an integer >= 1"),
-    (lambda: md.metric_recall(class_id=-1), "Recall: argument `class_id`"),
+     r"^Precision 'precision\w*': Threshold values must be in \[0, 1\]. Received: \[1\.5\]"),
+    (lambda: md.metric_true_positives(thresholds=[None]),
+     r"^TruePositives '\w+': Threshold values must be in \[0, 1\]. Received: \[None\]"),
+    (lambda: md.metric_recall(thresholds=float("nan")), r"^Recall '\w+': Threshold values"),
+    (lambda: md.metric_auc(thresholds=[-0.1]), r"^AUC 'auc\w*': Threshold values"),
+    (lambda: md.metric_true_positives(thresholds=[]), r"^TruePositives '\w+': thresholds is an empty"),
+    (lambda: md.metric_precision(top_k=0),
+     r"^Precision '\w+': Argument `top_k` must be an integer > 0 or None\. Received: top_k=0"),
+    (lambda: md.metric_recall(class_id=-1), r"^Recall '\w+': Argument `class_id` must be an integer > -1"),
     (lambda: md.metric_auc(num_thresholds=1),
-     "AUC: argument `num_thresholds` must be an integer >= 2"),
+     r"^AUC 'auc\w*': Argument `num_thresholds` must be an integer > 1\. Received: num_thresholds=1"),
     (lambda: md.metric_precision_at_recall(0.5, num_thresholds=0),
-     "PrecisionAtRecall: argument `num_thresholds` must be an integer >= 1"),
+     r"^PrecisionAtRecall '\w+': Argument `num_thresholds` must be an integer > 0\. Received: "
+     r"num_thresholds=0"),
     (lambda: md.metric_sensitivity_at_specificity(1.2),
-     r"SensitivityAtSpecificity: Argument `specificity` must be in the range \[0, 1\]"),
-    (lambda: md.metric_auc(curve="ROCK"), "AUC: Invalid curve value: 'ROCK'"),
-    (lambda: md.metric_auc(summation_method="trapezoid"), "AUC: Invalid summation_method value"),
-    (lambda: md.metric_auc(num_labels=3), "AUC: `num_labels` is needed only when `multi_label`"),
+     r"^SensitivityAtSpecificity: Argument `specificity` must be in the range \[0, 1\]\. "
+     r"Received: specificity=1\.2"),
+    (lambda: md.metric_auc(curve="ROCK"), r'^AUC: Invalid AUC curve value: "ROCK"\. Expected values are'),
+    (lambda: md.metric_auc(summation_method="trapezoid"),
+     r'^AUC: Invalid AUC summation method value: "trapezoid"\.'),
+    (lambda: md.metric_auc(num_labels=3),
+     r"^AUC '\w+': `num_labels` is needed only when `multi_label` is True\."),
     (lambda: md.metric_auc(multi_label=True, num_labels=2, label_weights=[1, 2, 3]),
-     "`label_weights` has 3 entries but there are 2 labels"),
+     r"^AUC '\w+': `label_weights` has 3 entries but there are 2 labels"),
 ])
 def test_bad_arguments_fail_at_construction(build, match):
     with pytest.raises(ValueError, match=match):

@@ -120,9 +120,12 @@ def test_configs_attributes_and_variables_match_keras(name, args, kwargs):
         (f"{name}_compensation", shape) for name, shape in keras_variables]
     np.testing.assert_allclose(ours.thresholds, theirs.thresholds)
     for attribute in ("num_thresholds", "class_id", "top_k", "init_thresholds", "value",
-                      "multi_label", "num_labels", "_direction"):
+                      "multi_label", "num_labels"):
         if hasattr(theirs, attribute):
             assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    # Keras's private `_direction` ("up"/"down", or absent) is our public `higher_is_better`
+    direction = getattr(theirs, "_direction", None)
+    assert ours.higher_is_better == {"up": True, "down": False, None: None}[direction]
     assert type(ours).from_config(ours.get_config()).get_config() == ours.get_config()
 
 

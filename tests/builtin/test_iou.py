@@ -13,7 +13,7 @@ from sklearn.metrics import jaccard_score
 
 import metricdsl as md
 from metricdsl import Metric
-from metricdsl.builtin.iou import confusion_matrix
+from metricdsl.functional import confusion_matrix
 from references.iou import iou_confusion_matrix, iou_keras, iou_per_class
 
 N, C = 60, 5

@@ -177,7 +177,7 @@ def test_r2_attributes_and_lazy_build():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"class_aggregation": "median"}, ValueError, "R2Score.*`class_aggregation`.*'median'"),
+    ({"class_aggregation": "median"}, ValueError, "R2Score.*`class_aggregation`.*class_aggregation=median"),
     ({"num_regressors": -1}, ValueError, "R2Score.*`num_regressors`.*-1"),
     ({"num_regressors": "2"}, TypeError, "R2Score.*`num_regressors`"),
 ])

@@ -1,0 +1,71 @@
+"""The pure kernels behind the builtin metrics, one module per family.
+
+Each kernel is a typed function of arrays and static configuration, with no
+metric, state or ``self``: per-sample values (``mean_squared_error``), one
+batch's additive sums (``confusion_counts``, ``r2_batch_sums``), or a result
+from accumulated sums (``auc_from_counts``, ``r2_score``). The builtin
+metrics in `metricdsl.builtin` only call them, so a kernel can be used on its
+own, under ``jax.jit`` or inside a training step, and gives exactly the
+metric's numbers (the layout of torchmetrics' ``functional/`` and optax's
+``losses``). Kernels that raise label their message ``"metric_<name>: ..."``.
+
+Example:
+    >>> from metricdsl import functional as F
+    >>> F.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).tolist()
+    [0.5]
+"""
+
+from .accuracy import (accuracy, binary_accuracy, categorical_accuracy, check_k,
+                       sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
+                       top_k_categorical_accuracy)
+from .confusion import (NEG_INF, AUCCurve, AUCSummationMethod, ConfusionCounts, RateConstraint,
+                        Thresholds, aligned_inputs, auc_from_counts, bucket_histogram, check_int,
+                        check_unit, confusion_counts, counts_from_histogram,
+                        evenly_spaced_thresholds, filter_top_k, is_evenly_distributed,
+                        one_or_all, parse_choice, parse_thresholds, precision_from_counts,
+                        rate_at_constraint, recall_from_counts, single_threshold_counts,
+                        threshold_buckets)
+from .correlation import concordance_correlation, pearson_correlation
+from .f_score import fbeta_counts, fbeta_from_counts, fbeta_predictions
+from .hinge import categorical_hinge, hinge, squared_hinge
+from .iou import binary_labels, confusion_matrix, iou_from_confusion_matrix
+from .probabilistic import (binary_crossentropy, binary_focal_crossentropy,
+                            categorical_crossentropy, categorical_focal_crossentropy,
+                            ignored_class_sample_weight, kl_divergence, poisson,
+                            sparse_categorical_crossentropy)
+from .regression import (cosine_similarity, huber, log_cosh, mean_absolute_error,
+                         mean_absolute_percentage_error, mean_squared_error,
+                         mean_squared_logarithmic_error, r2_batch_sums, r2_score, squared_error)
+from ._common import float_pred, samplewise_values, weighted_sum, weighted_total_and_count
+
+__all__ = [
+    # accuracy
+    "accuracy", "binary_accuracy", "categorical_accuracy", "check_k",
+    "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
+    # confusion
+    "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
+    "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
+    "check_unit", "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds",
+    "filter_top_k", "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
+    "precision_from_counts", "rate_at_constraint", "recall_from_counts",
+    "single_threshold_counts", "threshold_buckets",
+    # correlation
+    "concordance_correlation", "pearson_correlation",
+    # f_score
+    "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",
+    # hinge
+    "categorical_hinge", "hinge", "squared_hinge",
+    # iou
+    "binary_labels", "confusion_matrix", "iou_from_confusion_matrix",
+    # probabilistic
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
+    "categorical_focal_crossentropy", "ignored_class_sample_weight", "kl_divergence", "poisson",
+    "sparse_categorical_crossentropy",
+    # regression
+    "cosine_similarity", "huber", "log_cosh", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "r2_batch_sums", "r2_score", "squared_error",
+    # reduction
+    "float_pred", "samplewise_values", "weighted_sum", "weighted_total_and_count",
+]
