@@ -51,6 +51,7 @@ SHAPE_ALIASES = {
 COMPILE_ALIASES = {
     "rmse": "RootMeanSquaredError", "RMSE": "RootMeanSquaredError",
     "kld": "KLDivergence", "KLD": "KLDivergence", "logcosh": "LogCoshError",
+    "mcc": "MatthewsCorrelation", "MCC": "MatthewsCorrelation", "kappa": "CohenKappa",
 }
 _USER_CLASSES: dict[str, type] = {}
 _USER_FUNCTIONS: dict[str, Callable] = {}

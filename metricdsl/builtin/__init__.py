@@ -1,8 +1,9 @@
 """The builtin metrics, one module per family, each defined with `Metric()`."""
 
-from . import (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic, reduction,
+from . import (accuracy, classification, confusion, correlation, f_score, hinge, iou, probabilistic, reduction,
                regression, thresholds)
 from .accuracy import *  # noqa: F401,F403
+from .classification import *  # noqa: F401,F403
 from .confusion import *  # noqa: F401,F403
 from .correlation import *  # noqa: F401,F403
 from .f_score import *  # noqa: F401,F403
@@ -14,6 +15,6 @@ from .regression import *  # noqa: F401,F403
 from .thresholds import *  # noqa: F401,F403
 
 __all__ = sorted(
-    name for module in (accuracy, confusion, correlation, f_score, hinge, iou, probabilistic,
+    name for module in (accuracy, classification, confusion, correlation, f_score, hinge, iou, probabilistic,
                         reduction, regression, thresholds)
     for name in module.__all__ if name.startswith("metric_"))

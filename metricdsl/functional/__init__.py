@@ -25,6 +25,11 @@ from .confusion import (NEG_INF, AUCCurve, AUCSummationMethod, ConfusionCounts, 
                         one_or_all, parse_choice, parse_thresholds, precision_from_counts,
                         rate_at_constraint, recall_from_counts, single_threshold_counts,
                         threshold_buckets)
+from .classification import (AVERAGES, ClassCounts, balanced_accuracy, check_average,
+                             check_num_classes, check_option, check_zero_division,
+                             class_confusion_matrix, class_counts, class_labels, cohen_kappa,
+                             matthews_correlation, multiclass_f1_score, multiclass_precision,
+                             multiclass_recall, normalized_confusion_matrix)
 from .correlation import concordance_correlation, pearson_correlation
 from .f_score import fbeta_counts, fbeta_from_counts, fbeta_predictions
 from .hinge import categorical_hinge, hinge, squared_hinge
@@ -50,6 +55,11 @@ __all__ = [
     "filter_top_k", "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
     "precision_from_counts", "rate_at_constraint", "recall_from_counts",
     "single_threshold_counts", "threshold_buckets",
+    # classification
+    "AVERAGES", "ClassCounts", "balanced_accuracy", "check_average", "check_num_classes",
+    "check_option", "check_zero_division", "class_confusion_matrix", "class_counts",
+    "class_labels", "cohen_kappa", "matthews_correlation", "multiclass_f1_score",
+    "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",
     # correlation
     "concordance_correlation", "pearson_correlation",
     # f_score
