@@ -26,16 +26,18 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
+from .. import ops
 from ..factory import Metric
-from ..functional import (ClassCounts, balanced_accuracy, check_average, check_int,
-                          check_num_classes, check_option, check_unit, check_zero_division,
-                          class_confusion_matrix, class_counts, cohen_kappa, matthews_correlation,
+from ..functional import (ClassCounts, average_precision_from_counts, balanced_accuracy,
+                          check_average, check_int, check_num_classes, check_option, check_unit,
+                          check_zero_division, class_confusion_matrix, class_counts, cohen_kappa,
+                          confusion_counts, evenly_spaced_thresholds, matthews_correlation,
                           multiclass_f1_score, multiclass_precision, multiclass_recall,
                           normalized_confusion_matrix)
 from ..functional._common import metric_label
 
 __all__ = [
-    "metric_balanced_accuracy", "metric_cohen_kappa", "metric_confusion_matrix",
+    "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa", "metric_confusion_matrix",
     "metric_matthews_correlation", "metric_multiclass_f1_score", "metric_multiclass_precision",
     "metric_multiclass_recall",
 ]
@@ -380,3 +382,72 @@ def _balanced_result():
 metric_balanced_accuracy = Metric(
     "BalancedAccuracy", initialize=_balanced_initialize, result=_balanced_result,
     inherit=_ConfusionMatrixState, higher_is_better=True)
+
+
+# -- average precision --------------------------------------------------------------------------
+_AP_COUNTS = ("true_positives", "false_positives", "false_negatives")
+
+
+def _ap_initialize(num_thresholds: Integral = 200, name: str | None = "average_precision",
+                   dtype: Any = None):
+    """Average precision ``Σ (R_j - R_{j+1})·P_j``, scikit-learn's step function, over binned scores.
+
+    Binary ``y_true`` (nonzero is positive) and scores ``y_pred`` in ``[0,
+    1]`` (clipped) are counted at ``num_thresholds`` thresholds as
+    `metric_auc` does: ``-ε``, ``i/(num_thresholds-1)``, ``1+ε``; inputs of
+    any shape are pooled. The result is exactly scikit-learn's
+    ``average_precision_score`` on the scores rounded up to their bucket
+    (scores in one bucket tie). Binning error: it differs from the exact AP
+    only through buckets holding more than one sample, by at most the share
+    of positives lying in such buckets (each bucket's term ``ΔR·P`` moves by
+    at most ``ΔR``); none when every bucket holds at most one sample.
+    0 with no positives.
+
+    Args:
+        num_thresholds: Number of thresholds (an integer >= 2, default 200).
+        name: Metric name.
+        dtype: Result dtype; default ``config.floatx()``.
+
+    Raises:
+        ValueError: for ``num_thresholds < 2``.
+
+    Example:
+        >>> m = metric_average_precision()
+        >>> m.update_state([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> round(float(m.result()), 6)
+        0.833333
+    """
+    label = metric_label(self)
+    self.num_thresholds = check_int(label, "num_thresholds", num_thresholds, 2, none_ok=False)
+    super.initialize(name=name, dtype=dtype)
+    inner = evenly_spaced_thresholds(self.num_thresholds)[1:-1]
+    self.thresholds = [0.0 - ops.EPSILON, *inner, 1.0 + ops.EPSILON]
+    for count in _AP_COUNTS:
+        setattr(self, count, self.add_variable((self.num_thresholds,), "zeros", name=count))
+
+
+def _ap_update_state(y_true, y_pred, sample_weight=None):
+    """Add one batch's counts at each threshold.
+
+    Args:
+        y_true: Binary labels (nonzero is positive), any shape.
+        y_pred: Scores in ``[0, 1]``, the same shape (a trailing size-1 axis aside).
+        sample_weight: Optional scalar or weights broadcastable to ``y_true``.
+
+    Raises:
+        ValueError: if the shapes of ``y_true`` and ``y_pred`` differ.
+    """
+    counts = confusion_counts(y_true, y_pred, sample_weight, thresholds=self.thresholds,
+                              evenly=True, dtype=self.true_positives.dtype,
+                              owner=metric_label(self))
+    for count in _AP_COUNTS:
+        getattr(self, count).assign_add(getattr(counts, count))
+
+
+def _ap_result():
+    return average_precision_from_counts(*(getattr(self, c) for c in _AP_COUNTS))
+
+
+metric_average_precision = Metric(
+    "AveragePrecision", initialize=_ap_initialize, update_state=_ap_update_state,
+    result=_ap_result, higher_is_better=True)

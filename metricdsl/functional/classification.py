@@ -35,7 +35,7 @@ from ._common import check_class_ids, is_int
 from .iou import confusion_matrix
 
 __all__ = [
-    "AVERAGES", "ClassCounts", "balanced_accuracy", "check_average", "check_num_classes",
+    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy", "check_average", "check_num_classes",
     "check_option", "check_zero_division", "class_confusion_matrix", "class_counts",
     "class_labels", "cohen_kappa", "matthews_correlation", "multiclass_f1_score",
     "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",
@@ -314,3 +314,20 @@ def balanced_accuracy(cm: ArrayLike) -> jax.Array:
     present = support > 0
     recall = ops.divide_no_nan(jnp.diagonal(cm), support)
     return ops.divide_no_nan(jnp.sum(jnp.where(present, recall, 0)), jnp.sum(present))
+
+
+# -- average precision from binned counts -------------------------------------------------------
+def average_precision_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> jax.Array:
+    """scikit-learn's step-function AP ``Σ (R_j - R_{j+1})·P_j`` from counts at ascending thresholds.
+
+    ``R_j = tp_j / (tp_j + fn_j)``, ``P_j = tp_j / (tp_j + fp_j)`` (0 when
+    nothing is above threshold ``j``, where ``R_j - R_{j+1} = 0`` anyway) and
+    ``R_T = 0``. With the scores bucketed by the thresholds this is exactly
+    ``average_precision_score`` on the bucket indices (scores in one bucket
+    tie). 0 with no positives.
+    """
+    tp, fp, fn = (jnp.asarray(ops.unwrap(x)) for x in (tp, fp, fn))
+    recall = ops.divide_no_nan(tp, tp + fn)
+    precision = ops.divide_no_nan(tp, tp + fp)
+    steps = recall - jnp.append(recall[1:], jnp.zeros((), recall.dtype))
+    return jnp.sum(steps * precision)
