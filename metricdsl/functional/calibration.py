@@ -19,7 +19,7 @@ from .. import ops
 from ._common import float_pair
 
 __all__ = [
-    "CalibrationBins", "ExplainedVarianceSums", "MULTIOUTPUT", "brier_score", "calibration_bins",
+    "MULTIOUTPUT", "CalibrationBins", "ExplainedVarianceSums", "brier_score", "calibration_bins",
     "expected_calibration_error", "explained_variance", "explained_variance_sums",
 ]
 

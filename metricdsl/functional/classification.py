@@ -122,11 +122,10 @@ def _weights(sample_weight: ArrayLike | None, shape: tuple, dtype: Any, owner: s
 def _masks(y_true, y_pred, num_classes, threshold, top_k, owner):
     """Boolean ``(N, C)`` masks of the true and the predicted classes."""
     y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
-    if threshold is not None or top_k is not None:
-        if not _is_class_axis(y_pred, num_classes):
-            raise ValueError(
-                f"{owner}: with threshold or top_k, y_pred must hold scores of shape (N, "
-                f"{num_classes}); received shape {y_pred.shape}.")
+    if (threshold is not None or top_k is not None) and not _is_class_axis(y_pred, num_classes):
+        raise ValueError(
+            f"{owner}: with threshold or top_k, y_pred must hold scores of shape (N, "
+            f"{num_classes}); received shape {y_pred.shape}.")
     if threshold is not None:
         if y_true.shape != y_pred.shape:
             raise ValueError(
