@@ -52,6 +52,11 @@ SHAPE_ALIASES = {
 COMPILE_ALIASES = {
     "rmse": "RootMeanSquaredError", "RMSE": "RootMeanSquaredError",
     "kld": "KLDivergence", "KLD": "KLDivergence", "logcosh": "LogCoshError",
+    "mcc": "MatthewsCorrelation", "MCC": "MatthewsCorrelation", "kappa": "CohenKappa",
+    "brier": "BrierScore", "ece": "ExpectedCalibrationError", "ECE": "ExpectedCalibrationError",
+    "mrr": "MeanReciprocalRank", "MRR": "MeanReciprocalRank", "NDCG": "NDCG",
+    "ap": "AveragePrecision", "AP": "AveragePrecision", "map": "MeanAveragePrecisionAtK",
+    "mAP": "MeanAveragePrecisionAtK",
 }
 _USER_CLASSES: dict[str, type] = {}
 _USER_FUNCTIONS: dict[str, Callable] = {}

@@ -25,6 +25,13 @@ sparse_categorical_accuracy sparse_categorical_crossentropy sparse_top_k_categor
 specificity_at_sensitivity squared_hinge sum top_k_categorical_accuracy true_negatives
 true_positives
 """.split()
+#: Beyond R keras3 (issue 15).
+BEYOND_NAMES = """
+average_precision balanced_accuracy brier_score cohen_kappa confusion_matrix
+expected_calibration_error explained_variance hit_rate matthews_correlation
+mean_average_precision_at_k mean_reciprocal_rank multiclass_f1_score multiclass_precision
+multiclass_recall ndcg
+""".split()
 FUNCTION_ONLY = {"binary_focal_crossentropy", "categorical_focal_crossentropy", "huber",
                  "log_cosh"}
 
@@ -73,12 +80,22 @@ CASES = {
     "binary_iou": ({"dtype": "float32"}, "binary"),
     "one_hot_iou": ({"num_classes": C, "target_class_ids": [1], "dtype": "float32"}, "categorical"),
     "one_hot_mean_iou": ({"num_classes": C, "dtype": "float32"}, "categorical"),
+    "multiclass_precision": ({"num_classes": C}, "categorical"),
+    "multiclass_recall": ({"num_classes": C, "average": None}, "sparse"),
+    "multiclass_f1_score": ({"num_classes": 3, "threshold": 0.5}, "multilabel"),
+    "confusion_matrix": ({"num_classes": C}, "categorical"),
+    "matthews_correlation": ({}, "binary"), "cohen_kappa": ({"num_classes": C}, "sparse"),
+    "balanced_accuracy": ({"num_classes": C}, "categorical"),
+    "average_precision": ({}, "binary"), "brier_score": ({}, "categorical"),
+    "expected_calibration_error": ({}, "categorical"), "explained_variance": ({}, "regression"),
+    "ndcg": ({"k": 2}, "multilabel"), "mean_reciprocal_rank": ({}, "multilabel"),
+    "hit_rate": ({"k": 1}, "multilabel"), "mean_average_precision_at_k": ({"k": 2}, "multilabel"),
 }
 
 
 def test_public_names_are_r_keras3_plus_accuracy():
     exported = {n[len("metric_"):] for n in md.__all__ if n.startswith("metric_")}
-    assert exported == set(R_KERAS3_NAMES) | {"accuracy"}
+    assert exported == set(R_KERAS3_NAMES) | {"accuracy"} | set(BEYOND_NAMES)
     assert len(R_KERAS3_NAMES) == 48
     assert set(CASES) | FUNCTION_ONLY == exported
 

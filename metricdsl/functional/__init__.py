@@ -25,6 +25,15 @@ from .confusion import (NEG_INF, AUCCurve, AUCSummationMethod, ConfusionCounts, 
                         one_or_all, parse_choice, parse_thresholds, precision_from_counts,
                         rate_at_constraint, recall_from_counts, single_threshold_counts,
                         threshold_buckets)
+from .calibration import (MULTIOUTPUT, CalibrationBins, ExplainedVarianceSums, brier_score,
+                          calibration_bins, expected_calibration_error, explained_variance,
+                          explained_variance_sums)
+from .classification import (AVERAGES, ClassCounts, average_precision_from_counts,
+                             balanced_accuracy, check_average,
+                             check_num_classes, check_option, check_zero_division,
+                             class_confusion_matrix, class_counts, class_labels, cohen_kappa,
+                             matthews_correlation, multiclass_f1_score, multiclass_precision,
+                             multiclass_recall, normalized_confusion_matrix)
 from .correlation import concordance_correlation, pearson_correlation
 from .f_score import fbeta_counts, fbeta_from_counts, fbeta_predictions
 from .hinge import categorical_hinge, hinge, squared_hinge
@@ -33,6 +42,7 @@ from .probabilistic import (binary_crossentropy, binary_focal_crossentropy,
                             categorical_crossentropy, categorical_focal_crossentropy,
                             ignored_class_sample_weight, kl_divergence, poisson,
                             sparse_categorical_crossentropy)
+from .ranking import hit_rate, mean_average_precision_at_k, ndcg, reciprocal_rank
 from .regression import (cosine_similarity, huber, log_cosh, mean_absolute_error,
                          mean_absolute_percentage_error, mean_squared_error,
                          mean_squared_logarithmic_error, r2_batch_sums, r2_score, squared_error)
@@ -50,6 +60,14 @@ __all__ = [
     "filter_top_k", "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
     "precision_from_counts", "rate_at_constraint", "recall_from_counts",
     "single_threshold_counts", "threshold_buckets",
+    # calibration
+    "CalibrationBins", "ExplainedVarianceSums", "MULTIOUTPUT", "brier_score", "calibration_bins",
+    "expected_calibration_error", "explained_variance", "explained_variance_sums",
+    # classification
+    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy", "check_average", "check_num_classes",
+    "check_option", "check_zero_division", "class_confusion_matrix", "class_counts",
+    "class_labels", "cohen_kappa", "matthews_correlation", "multiclass_f1_score",
+    "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",
     # correlation
     "concordance_correlation", "pearson_correlation",
     # f_score
@@ -62,6 +80,8 @@ __all__ = [
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
     "categorical_focal_crossentropy", "ignored_class_sample_weight", "kl_divergence", "poisson",
     "sparse_categorical_crossentropy",
+    # ranking
+    "hit_rate", "mean_average_precision_at_k", "ndcg", "reciprocal_rank",
     # regression
     "cosine_similarity", "huber", "log_cosh", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",

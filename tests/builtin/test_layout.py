@@ -35,6 +35,13 @@ HIGHER_IS_BETTER = {
     "metric_fbeta_score": True, "metric_f1_score": True,
     "metric_iou": True, "metric_mean_iou": True, "metric_binary_iou": True,
     "metric_one_hot_iou": True, "metric_one_hot_mean_iou": True,
+    "metric_multiclass_precision": True, "metric_multiclass_recall": True,
+    "metric_multiclass_f1_score": True, "metric_confusion_matrix": None,
+    "metric_matthews_correlation": True, "metric_cohen_kappa": True,
+    "metric_balanced_accuracy": True, "metric_average_precision": True,
+    "metric_brier_score": False, "metric_expected_calibration_error": False,
+    "metric_explained_variance": True, "metric_ndcg": True, "metric_mean_reciprocal_rank": True,
+    "metric_hit_rate": True, "metric_mean_average_precision_at_k": True,
 }
 
 CLASSES = sorted(n for n in builtin.__all__ if isinstance(getattr(builtin, n), type))
@@ -100,7 +107,7 @@ def test_annotations_accept_what_keras_accepts(name, argument, value):
 
 
 FAMILIES = {"accuracy", "confusion", "thresholds", "correlation", "f_score", "hinge", "iou",
-            "probabilistic", "regression"}
+            "probabilistic", "regression", "classification", "calibration", "ranking"}
 CONFUSION = {"confusion", "thresholds"}
 
 
