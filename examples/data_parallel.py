@@ -12,11 +12,12 @@ import os
 
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # noqa: E402
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
-import metricdsl as md  # noqa: E402
+import metricdsl as md
 
 mesh = Mesh(np.array(jax.devices()), ("data",))
 rows = NamedSharding(mesh, P("data"))

@@ -150,7 +150,7 @@ class _Run:
             why = getattr(self, f"_{law}")(*args)
         except MetricCheckError:
             raise
-        except Exception as error:  # noqa: BLE001 - an error while checking breaks the law
+        except Exception as error:
             raise MetricCheckError(law, self.name, f"raised {type(error).__name__}: "
                                    f"{' '.join(str(error).split())[:400]}") from error
         if why is None:

@@ -8,19 +8,21 @@ import os
 
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
 
-import json  # noqa: E402
+import json
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-from jax.experimental import multihost_utils  # noqa: E402
-from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # noqa: E402
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
-import metricdsl as md  # noqa: E402
-from metricdsl import ops  # noqa: E402
+import metricdsl as md
+from metricdsl import ops
 
 MESH = Mesh(np.array(jax.devices()), ("d",))
 SHARDED = NamedSharding(MESH, P("d"))
+REPLICATED = P()
 rng = np.random.default_rng(0)
 
 
@@ -54,7 +56,7 @@ metric_extremes = md.Metric(
                     "seed": self.seed.value, "rows": self.rows.value})
 
 
-def per_device(fn, out_specs=P()):
+def per_device(fn, out_specs=REPLICATED):
     """``fn`` over the batch's 8 row shards, jitted, its output replicated."""
     return jax.jit(jax.shard_map(fn, mesh=MESH, in_specs=P("d"), out_specs=out_specs))
 

@@ -48,7 +48,7 @@ class CollectionState(Sequence):
         (['mae'], 0.0)
     """
 
-    __slots__ = ("states", "names")
+    __slots__ = ("names", "states")
 
     def __init__(self, states: Sequence[Any], names: Sequence[str]) -> None:
         self.states, self.names = tuple(states), tuple(names)
