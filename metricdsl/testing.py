@@ -7,8 +7,8 @@ arguments) and checks, in order:
 - ``stateless_jit``: the jitted stateless API gives the stateful result;
 - ``one_compile``: many steps of one input shape trace the jitted stateless
   update once (the state that comes out has the avals of the one that goes in);
-- ``no_host_transfer``: the jitted stateless update and the stateful
-  ``update_state`` run on device arrays under ``jax.transfer_guard("disallow")``;
+- ``no_host_transfer``: the jitted stateless update runs on device arrays
+  under ``jax.transfer_guard("disallow")``;
 - ``reset``: ``reset_state()`` restores the initial state;
 - ``merge``: one metric per batch, merged with ``merge_state``, equals one pass;
 - ``config``: ``from_config(get_config())`` gives an equal metric;
@@ -202,13 +202,9 @@ class _Run:
 
     def _no_host_transfer(self) -> None:
         state, batches = jax.device_put((self.state, self.batches))
-        stateful = self.fresh()
-        stateful.update_state(*self.batches[0])  # compiles (and may build) outside the guard
         with jax.transfer_guard("disallow"):
             for batch in batches:
                 state = jax.block_until_ready(self.update(state, *batch))
-                stateful.update_state(*batch)
-            jax.block_until_ready([v.value for v in stateful.variables])
 
     def _reset(self) -> None:
         self.one_pass.reset_state()
