@@ -17,14 +17,21 @@ __all__ = [
     "register", "serialize",
     "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
     "State", "config", "custom_metric", "mark_active", "ops", *_builtin_names,
+    "distributed", "testing", "load_state", "save_state",
 ]
 __version__ = "0.1.0"
 
 
+_LAZY_MODULES = ("keras", "distributed", "testing", "checkpoint")
+_LAZY_FUNCTIONS = {"save_state": "checkpoint", "load_state": "checkpoint"}
+
+
 def __getattr__(name: str):
-    """Optional integrations load on first use (``md.keras``), keeping ``import metricdsl`` fast."""
-    if name == "keras":
+    """Modules and functions load on first use (``md.keras``, ``md.distributed``,
+    ``md.testing``, ``md.save_state``), keeping ``import metricdsl`` fast."""
+    if name in _LAZY_MODULES or name in _LAZY_FUNCTIONS:
         import importlib
 
-        return importlib.import_module(".keras", __name__)
+        module = importlib.import_module(f".{_LAZY_FUNCTIONS.get(name, name)}", __name__)
+        return getattr(module, name) if name in _LAZY_FUNCTIONS else module
     raise AttributeError(f"module 'metricdsl' has no attribute {name!r}")

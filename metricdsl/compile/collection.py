@@ -3,12 +3,13 @@
 State for the stateless API is a ``list`` with one entry per metric of
 `MetricCollection.metrics` (compiled metrics, then `add_metric` trackers);
 each entry is that metric's list of variable values (its
-``stateless_reset_state()`` layout).
+``stateless_reset_state()`` layout). `MetricCollection.named_state` wraps it
+in a `CollectionState`, the same sequence reachable by result name too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -26,9 +27,72 @@ from .naming import name_results
 from .store import Store
 from .structure import Layout, as_input, flatten_metrics
 
-__all__ = ["MetricCollection"]
+__all__ = ["CollectionState", "MetricCollection"]
 
 _DROPPED_ON_COPY = ("_jitted", "_store", "_fused", "_eager")
+
+
+class CollectionState(Sequence):
+    """A collection's stateless state: one metric `State` per member, by result name too.
+
+    A ``Sequence`` in `MetricCollection.metrics` order (the plain list's layout)
+    whose entries are also reachable by the member's result name
+    (``state["mae"]``); a pytree whose paths carry those names. The stateless
+    methods given one return one.
+
+    Example:
+        >>> import metricdsl as md
+        >>> c = MetricCollection([md.metric_mean_absolute_error(name="mae")])
+        >>> state = c.named_state(c.stateless_reset_state())
+        >>> state.keys(), float(state["mae"]["total"])
+        (['mae'], 0.0)
+    """
+
+    __slots__ = ("names", "states")
+
+    def __init__(self, states: Sequence[Any], names: Sequence[str]) -> None:
+        self.states, self.names = tuple(states), tuple(names)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, str):
+            if index not in self.names:
+                raise KeyError(f"CollectionState has no metric {index!r}; its metrics are "
+                               f"{list(self.names)}.")
+            return self.states[self.names.index(index)]
+        return self.states[index]
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.states)
+
+    def keys(self) -> list[str]:
+        """The members' result names, in `MetricCollection.metrics` order."""
+        return list(self.names)
+
+    def items(self) -> list[tuple[str, Any]]:
+        """``(result name, State)`` pairs."""
+        return list(zip(self.names, self.states))
+
+    def replace(self, states: Sequence[Any]) -> CollectionState:
+        """The same names holding other states."""
+        return CollectionState(states, self.names)
+
+    def __repr__(self) -> str:
+        return f"CollectionState({', '.join(self.names)})"
+
+
+jax.tree_util.register_pytree_with_keys(
+    CollectionState,
+    lambda s: ([(jax.tree_util.DictKey(n), x) for n, x in zip(s.names, s.states)], s.names),
+    lambda names, states: CollectionState(states, names),
+    flatten_func=lambda s: (s.states, s.names))
+
+
+def _like(state: Any, new: list) -> Any:
+    """``new`` in the container type of ``state`` (a CollectionState stays one)."""
+    return state.replace(new) if isinstance(state, CollectionState) else new
 
 
 class MetricCollection:
@@ -298,6 +362,23 @@ class MetricCollection:
             self._state_order = [m.metric for m in self._compiled]
         return [m.metric.stateless_reset_state() for m in self._members()]
 
+    @property
+    def state_names(self) -> list[str]:
+        """One name per entry of the state: each member's result name (its key in `result`)."""
+        self._require_built()
+        members = self._members()
+        return list(name_results(members, [None] * len(members)))
+
+    def named_state(self, state: Sequence[Any]) -> CollectionState:
+        """``state`` (a list from `stateless_reset_state`) as a `CollectionState`, by result name.
+
+        Raises:
+            CompileMetricsError: if the collection is not built or ``state`` has the
+                wrong structure.
+        """
+        self._check_state(state)
+        return CollectionState(state, self.state_names)
+
     def _pure(self, name: str, fn: Callable) -> Callable:
         """``fn``, jitted once per collection unless a member runs eagerly."""
         jitted = self._jitted.get(name)
@@ -325,8 +406,8 @@ class MetricCollection:
             return [member_update(m, s, trues, preds, weights, extra, False)
                     for m, s in zip(members, state)]
 
-        return self._pure("stateless", update)(
-            list(state), *self._layout.inputs(y_true, y_pred, sample_weight), self._extra(extra))
+        return _like(state, self._pure("stateless", update)(
+            list(state), *self._layout.inputs(y_true, y_pred, sample_weight), self._extra(extra)))
 
     def stateless_result(self, state: list) -> dict[str, Any]:
         """Pure result: the flat ``{name: value}`` dict computed from ``state``."""
@@ -369,12 +450,12 @@ class MetricCollection:
         self._check_state(state_b)
         members = self._members()
         check_mergeable(members)
-        return self._pure("merge", lambda a, b: merge_states(members, a, b))(
-            list(state_a), list(state_b))
+        return _like(state_a, self._pure("merge", lambda a, b: merge_states(members, a, b))(
+            list(state_a), list(state_b)))
 
     def _check_state(self, state: Any) -> None:
         members = self._members()
-        if not isinstance(state, (list, tuple)) or len(state) != len(members):
+        if not isinstance(state, (list, tuple, CollectionState)) or len(state) != len(members):
             raise CompileMetricsError(
                 f"MetricCollection: state must be a list with one entry per metric "
                 f"({len(members)}: {[m.metric.name for m in members]}), as returned by "
