@@ -175,6 +175,12 @@ class MetricBase:
                 + NO_SUPER_INIT.format(cls=type(self).__name__) + ")")
 
     @property
+    def build_specs(self) -> list | None:
+        """``[(shape, dtype name) or None, ...]`` of the batch a lazily built metric was
+        built from (what its pickles and checkpoints rebuild from); None otherwise."""
+        return self.__dict__.get("_md_build_specs")
+
+    @property
     def dtype(self) -> str:
         """The compute dtype string (read-only)."""
         return self._dtype

@@ -24,8 +24,10 @@ import jax
 import numpy as np
 
 from .base import MetricBase
+from .errors import CheckpointError
 from .registry import deserialize, serialize
 from .state import State
+from .variables import set_residual
 
 __all__ = ["CheckpointError", "load_state", "read_state", "save_state"]
 
@@ -36,10 +38,6 @@ _COLLECTION_NEEDS_OBJECT = (
     "from a checkpoint. Compile the same collection, build it, and load into it:\n"
     "    collection = md.compile_metrics([...]); collection.build(y_true, y_pred)\n"
     "    md.load_state({path!r}, collection)")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that does not fit the object it is loaded into, or that cannot be read."""
 
 
 def save_state(path: str | os.PathLike, obj: Any, state: Any = None) -> Path:
@@ -187,7 +185,7 @@ def _describe(name: str, metric: MetricBase) -> dict:
     state = metric.stateless_reset_state()
     return {"name": name, "class_name": type(metric).__name__,
             "config": _jsonable(metric.get_config()),
-            "build": metric.__dict__.get("_md_build_specs"),
+            "build": metric.build_specs,
             "variables": [[n, list(v.shape), str(v.dtype)]
                           for n, v in zip(state.names, metric.variables)],
             "aux": [[n, list(a.shape), a.dtype.name] for n, a in zip(state.aux_names, state.aux)]}
@@ -298,4 +296,4 @@ def _write(metric: MetricBase, state: State) -> None:
         variable.assign(value)
     compensated = [v for v in metric.variables if v.compensated]
     for variable, residual in zip(compensated, state.aux):
-        variable._residual = variable.coerce(residual)
+        set_residual(variable, variable.coerce(residual))

@@ -37,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .base import MetricBase
+from .errors import DistributedError
 from .state import State
 from .variables import compensated_sum
 
@@ -44,10 +45,6 @@ __all__ = ["DistributedError", "reduce"]
 
 _COLLECTIVE = {"sum": "psum", "mean": "psum", "only_first_replica": "psum",
                "max": "pmax", "min": "pmax"}
-
-
-class DistributedError(ValueError):
-    """A state that cannot be reduced across devices (no merge rule, wrong structure)."""
 
 
 def reduce(state: Any, metric_or_collection: Any, axis_name: Any) -> Any:

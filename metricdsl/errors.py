@@ -10,8 +10,9 @@ a definition as ``"Metric('<ClassName>'): ..."``.
 from __future__ import annotations
 
 __all__ = [
-    "CompileMetricsError", "MetricDefinitionError", "MetricEagerWarning", "MetricInputError",
-    "UnknownIdentifierError", "VariableError",
+    "CheckpointError", "CompileMetricsError", "DistributedError", "MetricCheckError",
+    "MetricDefinitionError", "MetricEagerWarning", "MetricInputError", "UnknownIdentifierError",
+    "VariableError",
 ]
 
 
@@ -37,3 +38,19 @@ class UnknownIdentifierError(ValueError):
 
 class CompileMetricsError(ValueError):
     """A metrics configuration or input structure that a collection cannot use."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that does not fit the object it is loaded into, or that cannot be read."""
+
+
+class DistributedError(ValueError):
+    """A state that cannot be reduced across devices (no merge rule, wrong structure)."""
+
+
+class MetricCheckError(AssertionError):
+    """A metric broke a law `metricdsl.testing.check_metric` checks; names the law and the fix."""
+
+    def __init__(self, law: str, metric: str, what: str, fix: str) -> None:
+        self.law = law
+        super().__init__(f"{metric} breaks the law {law!r}: {what}\nFix: {fix}")

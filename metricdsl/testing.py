@@ -32,6 +32,8 @@ import attrs
 import jax
 import numpy as np
 
+from .errors import MetricCheckError
+
 __all__ = ["CheckReport", "MetricCheckError", "check_metric"]
 
 _FIXES = {
@@ -51,14 +53,6 @@ _FIXES = {
               "(assign only inside update_state).",
     "reference": "Compare the formula with the reference on one small batch.",
 }
-
-
-class MetricCheckError(AssertionError):
-    """A metric broke a law `check_metric` checks; the message names the law and the fix."""
-
-    def __init__(self, law: str, metric: str, what: str) -> None:
-        self.law = law
-        super().__init__(f"{metric} breaks the law {law!r}: {what}\nFix: {_FIXES[law]}")
 
 
 @attrs.frozen
@@ -152,14 +146,15 @@ class _Run:
             raise
         except Exception as error:
             raise MetricCheckError(law, self.name, f"raised {type(error).__name__}: "
-                                   f"{' '.join(str(error).split())[:400]}") from error
+                                   f"{' '.join(str(error).split())[:400]}",
+                                   _FIXES[law]) from error
         if why is None:
             self.checked.append(law)
         else:
             self.skipped.append((law, why))
 
     def fail(self, law: str, what: str) -> None:
-        raise MetricCheckError(law, self.name, what)
+        raise MetricCheckError(law, self.name, what, _FIXES[law])
 
     def compare(self, law: str, got: Any, expected: Any, what: str) -> None:
         differs = _same(got, expected, self.rtol, self.atol)
