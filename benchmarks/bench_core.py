@@ -10,7 +10,6 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from _harness import interleaved, report
 
 import metricdsl as md

@@ -108,8 +108,8 @@ def prepare(x: Any, metric: Any) -> Any:
             raise TypeError(TRACED_UPDATE.format(name=type(metric).__name__))
         _CONCRETE_ARRAY_TYPES.add(type(x))
         return x
-    if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
-            and not isinstance(x, bool):
+    if x is None or (isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
+            and not isinstance(x, bool)):
         return x
     if getattr(x, "__metricdsl_variable__", False):
         return x.value

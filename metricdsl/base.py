@@ -34,10 +34,6 @@ from .variables import Variable, compensated_sum, zeros
 __all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
            "merge_values", "runs_eagerly", "sub_metrics", "to_snake_case", "trace_guard"]
 
-ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
-
-
-
 
 def to_snake_case(name: str) -> str:
     """Keras's snake-casing: ``"AUC"`` → ``"auc"``, ``"MeanIoU"`` → ``"mean_io_u"``."""

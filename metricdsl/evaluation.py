@@ -44,7 +44,7 @@ def _split(batch: Any, index: int) -> tuple:
 
 def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None,
              progress: bool = True, file: TextIO | None = None) -> dict[str, Any]:
-    """Run metrics over batches and return their results (like Keras ``evaluate(return_dict=True)``).
+    """Run metrics over batches; return their results (like Keras ``evaluate(return_dict=True)``).
 
     Args:
         metrics: A `MetricCollection` (reset first), a metric instance, or anything

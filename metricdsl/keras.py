@@ -190,7 +190,7 @@ def _is_config(x: Any) -> bool:
 def _is_keras_object(entry: Any, keras: Any) -> bool:
     """Keras's own metrics, losses and functions: Keras resolves them itself."""
     kinds = (keras.metrics.Metric, keras.losses.Loss)
-    if isinstance(entry, kinds) or isinstance(entry, type) and issubclass(entry, kinds):
+    if isinstance(entry, kinds) or (isinstance(entry, type) and issubclass(entry, kinds)):
         return True
     return callable(entry) and not isinstance(entry, (MetricBase, type)) \
         and (getattr(entry, "__module__", None) or "").split(".")[0] == "keras"

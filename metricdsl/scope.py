@@ -19,12 +19,10 @@ import inspect
 import threading
 import types
 import weakref
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .errors import MetricDefinitionError
-
-
-
 
 _ALIASES = {"initialize": "__init__", "finalize": "__del__"}
 
@@ -159,7 +157,7 @@ class _Reads(threading.local):
     """Per thread: the log of Python values read while a `GuardedJit` traces (else None)."""
 
     log: list | None = None
-    seen: set = set()
+    seen: set = set()  # noqa: RUF012 - a threading.local default; each trace installs its own set
 
 
 #: Where metric methods record the free names they resolve while being traced.
@@ -176,7 +174,7 @@ class _CallNamespace(dict):
     logged with the object found, so the compiled call can check it later.
     """
 
-    __slots__ = ("_definition", "_globals", "_bound", "_watch")
+    __slots__ = ("_bound", "_definition", "_globals", "_watch")
 
     def __missing__(self, key: str) -> Any:
         definition = self._definition

@@ -50,7 +50,7 @@ class State(Sequence):
         (4.0, 2.0)
     """
 
-    __slots__ = ("values", "names", "aux", "aux_names")
+    __slots__ = ("aux", "aux_names", "names", "values")
 
     def __init__(self, values: Sequence[Any], names: Sequence[str], aux: Sequence[Any] = (),
                  aux_names: Sequence[str] = ()) -> None:

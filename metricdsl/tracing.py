@@ -23,7 +23,8 @@ import re
 import sys
 import threading
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 from jax.experimental import checkify

@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import metricdsl as md
-from metricdsl.variables import compensated_sum
 from metricdsl import Metric, MetricEagerWarning, ops
-from metricdsl.variables import Variable, VariableError
+from metricdsl.variables import Variable, VariableError, compensated_sum
 
 
 def _sum_initialize(name="total_sum", **kwargs):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..functional import (ConfusionCounts, confusion_counts, is_evenly_distributed,
-                          parse_thresholds)
+from ..functional import ConfusionCounts, confusion_counts, is_evenly_distributed, parse_thresholds
 from ..functional._common import metric_label
 
 __all__ = ["COUNT_NAMES", "add_count_variables", "confusion_update_state", "count_state",

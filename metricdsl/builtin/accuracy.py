@@ -21,9 +21,15 @@ from numbers import Integral, Real
 from typing import Any
 
 from ..factory import Metric
-from ..functional import (accuracy, binary_accuracy, categorical_accuracy, check_k,
-                          sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-                          top_k_categorical_accuracy)
+from ..functional import (
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    check_k,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
 from ..functional._common import metric_label
 from .reduction import metric_mean_wrapper
 

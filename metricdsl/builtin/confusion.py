@@ -20,11 +20,23 @@ from numbers import Integral
 from typing import Any
 
 from ..factory import Metric
-from ..functional import (NEG_INF, Thresholds, check_int, one_or_all, precision_from_counts,
-                          recall_from_counts)
+from ..functional import (
+    NEG_INF,
+    Thresholds,
+    check_int,
+    one_or_all,
+    precision_from_counts,
+    recall_from_counts,
+)
 from ..functional._common import metric_label
-from ._confusion_members import (add_count_variables, batch_counts, confusion_update_state,
-                                 count_state, set_thresholds, thresholds_get_config)
+from ._confusion_members import (
+    add_count_variables,
+    batch_counts,
+    confusion_update_state,
+    count_state,
+    set_thresholds,
+    thresholds_get_config,
+)
 
 __all__ = [
     "metric_false_negatives",

@@ -16,12 +16,10 @@ once per compilation on the compiled path, as under Keras's own ``jax.jit``). Th
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
 from .. import ops

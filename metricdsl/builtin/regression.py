@@ -23,9 +23,18 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric, function_only
-from ..functional import (cosine_similarity, huber, log_cosh, mean_absolute_error,
-                          mean_absolute_percentage_error, mean_squared_error,
-                          mean_squared_logarithmic_error, r2_batch_sums, r2_score, squared_error)
+from ..functional import (
+    cosine_similarity,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    r2_batch_sums,
+    r2_score,
+    squared_error,
+)
 from ..functional._common import aligned_shapes, check_broadcast, check_pair, metric_label
 from ._members import paired_update_state
 from .reduction import metric_mean, metric_mean_wrapper

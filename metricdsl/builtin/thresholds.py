@@ -19,13 +19,27 @@ import numpy as np
 
 from .. import ops
 from ..factory import Metric
-from ..functional import (AUCCurve, AUCSummationMethod, RateConstraint, Thresholds,
-                          auc_from_counts, check_int, check_unit, evenly_spaced_thresholds,
-                          is_evenly_distributed, parse_choice, parse_thresholds,
-                          rate_at_constraint)
+from ..functional import (
+    AUCCurve,
+    AUCSummationMethod,
+    RateConstraint,
+    Thresholds,
+    auc_from_counts,
+    check_int,
+    check_unit,
+    evenly_spaced_thresholds,
+    is_evenly_distributed,
+    parse_choice,
+    parse_thresholds,
+    rate_at_constraint,
+)
 from ..functional._common import metric_label
-from ._confusion_members import (COUNT_NAMES, add_count_variables, confusion_update_state,
-                                 count_state)
+from ._confusion_members import (
+    COUNT_NAMES,
+    add_count_variables,
+    confusion_update_state,
+    count_state,
+)
 
 __all__ = [
     "metric_auc",

@@ -32,13 +32,30 @@ from .. import ops
 from ._common import is_int
 
 __all__ = [
-    "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
-    "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
+    "NEG_INF",
+    "AUCCurve",
+    "AUCSummationMethod",
+    "ConfusionCounts",
+    "RateConstraint",
+    "Thresholds",
+    "aligned_inputs",
+    "auc_from_counts",
+    "bucket_histogram",
+    "check_int",
     "check_unit",
-    "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds", "filter_top_k",
-    "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
-    "precision_from_counts", "rate_at_constraint", "recall_from_counts",
-    "single_threshold_counts", "threshold_buckets",
+    "confusion_counts",
+    "counts_from_histogram",
+    "evenly_spaced_thresholds",
+    "filter_top_k",
+    "is_evenly_distributed",
+    "one_or_all",
+    "parse_choice",
+    "parse_thresholds",
+    "precision_from_counts",
+    "rate_at_constraint",
+    "recall_from_counts",
+    "single_threshold_counts",
+    "threshold_buckets",
 ]
 
 NEG_INF = ops.NEG_INF
@@ -59,7 +76,7 @@ class RateConstraint:
     dependent: str
 
 
-class AUCCurve(str, enum.Enum):
+class AUCCurve(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a member
     """The curve `metric_auc` integrates (Keras's ``AUCCurve``; compares equal to its value)."""
 
     ROC = "ROC"
@@ -67,7 +84,7 @@ class AUCCurve(str, enum.Enum):
     PRGAIN = "PRGAIN"
 
 
-class AUCSummationMethod(str, enum.Enum):
+class AUCSummationMethod(str, enum.Enum):  # noqa: UP042 - as AUCCurve
     """How `metric_auc` sums its Riemann terms (Keras's ``AUCSummationMethod``)."""
 
     INTERPOLATION = "interpolation"
