@@ -15,6 +15,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import core
 
 from . import ops
 from .errors import MetricInputError
@@ -104,7 +105,7 @@ def prepare(x: Any, metric: Any) -> Any:
     if type(x) in _CONCRETE_ARRAY_TYPES:  # the hot path: one set lookup, not two isinstance
         return x
     if isinstance(x, jax.Array):
-        if isinstance(x, jax.core.Tracer):
+        if isinstance(x, core.Tracer):
             raise TypeError(TRACED_UPDATE.format(name=type(metric).__name__))
         _CONCRETE_ARRAY_TYPES.add(type(x))
         return x
@@ -133,7 +134,7 @@ def checkable(x: Any) -> Any:
     if isinstance(x, (str, bytes)):
         return Static(x)
     if isinstance(x, (list, tuple)):
-        if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
+        if any(isinstance(leaf, core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
             return None  # traced rows (a list given to jax.jit): jax checks them itself
         try:
             return np.asarray(ops.unwrap(x))
@@ -195,7 +196,7 @@ def freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return (dict, tuple((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, (np.ndarray, np.generic)) or (
-            isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)):
+            isinstance(value, jax.Array) and not isinstance(value, core.Tracer)):
         array = np.asarray(value)
         if array.size <= 4096:
             return ("array", array.shape, array.dtype.str, array.tobytes())

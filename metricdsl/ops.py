@@ -18,12 +18,12 @@ import builtins
 import contextlib
 import functools
 import threading
-from typing import Any
+from typing import Any, overload
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
+from jax import core, lax
 from jax.experimental import checkify
 
 EPSILON = 1e-7
@@ -270,7 +270,13 @@ def divide_no_nan(x: Any, y: Any) -> jax.Array:
     return jnp.where(y == 0, jnp.zeros((), jnp.result_type(x, y)), x / safe_y)
 
 
-def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True):
+@overload
+def squeeze_or_expand_to_same_rank(x1: jax.Array, x2: jax.Array,
+                                   expand_rank_1: bool = True) -> tuple[jax.Array, jax.Array]: ...
+@overload
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any,
+                                   expand_rank_1: bool = True) -> tuple[Any, Any]: ...
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True) -> tuple[Any, Any]:
     """Keras's rank alignment: when ranks differ by one and the larger has a last dim of 1.
 
     The size-1 last axis is squeezed, or (when the other input is rank 1 and
@@ -358,7 +364,7 @@ def check(condition: Any, message: str) -> None:
     if not is_validating():
         return
     condition = jnp.all(unwrap(condition() if callable(condition) else condition))
-    if isinstance(condition, jax.core.Tracer):
+    if isinstance(condition, core.Tracer):
         checkify.check(condition, message)
     elif not bool(condition):
         raise ValueError(message)

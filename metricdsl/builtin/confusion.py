@@ -16,8 +16,12 @@ where Keras's stall.
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 from ..factory import Metric
 from ..functional import (

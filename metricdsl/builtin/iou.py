@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 import numpy as np
 

@@ -18,8 +18,13 @@ is a loss: ``higher_is_better = False``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 import jax
 from jax.typing import ArrayLike

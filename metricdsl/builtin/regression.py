@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 import jax
 import jax.numpy as jnp

@@ -11,8 +11,13 @@ as in `confusion`). Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 import jax.numpy as jnp
 import numpy as np

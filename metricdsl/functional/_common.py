@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import jax
 import jax.numpy as jnp
@@ -55,7 +55,7 @@ def metric_label(metric: Any) -> str:
 
 
 # -- input checks (static: shapes, dtypes, Python values) ---------------------------------------
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """A Python or numpy integer that is not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 

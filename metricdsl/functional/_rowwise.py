@@ -15,7 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax import lax
+from jax import core, lax
 from jax.extend.core import Literal
 
 __all__ = ["row_length", "rows", "rowwise"]
@@ -68,7 +68,7 @@ def rowwise(fn, y_true: jax.Array, y_pred: jax.Array, **kwargs: Any) -> jax.Arra
     """
     shape = jnp.shape(y_true)
     if len(shape) != 2 or shape[1] != 1 or jnp.shape(y_pred) != shape \
-            or not isinstance(y_pred, jax.core.Tracer):
+            or not isinstance(y_pred, core.Tracer):
         return None
     length = row_length(shape[0])
     if not length:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import numbers
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import attrs
 import jax
@@ -113,7 +113,8 @@ def parse_thresholds(owner: str, thresholds: Thresholds, default: float) -> list
     values = list(np.ravel(np.asarray(thresholds, dtype=object))) \
         if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
     invalid = [t for t in values
-               if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 <= t <= 1]
+               if not isinstance(t, numbers.Real) or isinstance(t, bool)
+               or not 0 <= cast(float, t) <= 1]
     if invalid:
         raise ValueError(
             f"{owner}: Threshold values must be in [0, 1]. Received: {invalid}. Pass a float or "
@@ -157,8 +158,9 @@ def check_int(owner: str, argument: str, value: Any, minimum: int, none_ok: bool
 
 def check_unit(owner: str, argument: str, value: Any) -> float:
     """``value`` if it is a number in ``[0, 1]``, else raise (Keras's message)."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value <= 1:
-        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and 0 <= cast(float, value) <= 1:
+        return cast(float, value)
     raise ValueError(
         f"{owner}: Argument `{argument}` must be in the range [0, 1]. "
         f"Received: {argument}={value}. Pass a float such as {argument}=0.5.")
