@@ -10,7 +10,7 @@ hashable fingerprint of a configuration value that selects compiled code.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -113,7 +113,7 @@ def prepare(x: Any, metric: Any) -> Any:
             and not isinstance(x, bool)):
         return x
     if getattr(x, "__metricdsl_variable__", False):
-        return x.value
+        return cast(Variable, x).value
     if isinstance(x, (list, tuple)):
         try:
             array = np.asarray(ops.unwrap(x))

@@ -119,13 +119,13 @@ def _postfix(results: Mapping[str, Any]) -> str:
 
 
 def _progress_bar(batches: Iterable, file: TextIO | None) -> Any:
-    file = sys.stderr if file is None else file
+    stream: TextIO = sys.stderr if file is None else file
     total = operator.length_hint(batches) or None
     try:
         from tqdm import tqdm
     except ImportError:
-        return _TextBar(total, file)
-    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=file)
+        return _TextBar(total, stream)
+    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=stream)
 
 
 class _TextBar:

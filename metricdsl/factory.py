@@ -285,5 +285,6 @@ def function_only(fn: Callable) -> Callable:
             raise TypeError(_FUNCTION_ONLY.format(name=fn.__name__, problem=err)) from None
         return fn(*args, **kwargs)
 
-    call.__metricdsl_function_only__ = True
+    # A marker attribute on the wrapper function (read with getattr by Metric(inherit=)).
+    call.__metricdsl_function_only__ = True  # pyright: ignore[reportAttributeAccessIssue]
     return call

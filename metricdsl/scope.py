@@ -19,7 +19,7 @@ import inspect
 import threading
 import types
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import MetricDefinitionError
@@ -119,7 +119,7 @@ def _copy_or_share(value: Any) -> Any:
 class _Changed:
     """The hook a private write calls so the owner's compile key is recomputed."""
 
-    notify = staticmethod(lambda owner: None)
+    notify: Callable[[Any], None] = staticmethod(lambda owner: None)
 
 
 CHANGED = _Changed()
@@ -265,8 +265,8 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
         f.__kwdefaults__ = fn.__kwdefaults__
         return f
 
-    if bind == "static":
-        def method(*args, **kwargs):
+    if bind == "static":  # one of three closures, by bind mode
+        def method(*args, **kwargs):  # pyright: ignore[reportRedeclaration]
             return rebuilt(None)(*args, **kwargs)
         signature = inspect.signature(fn)
     elif explicit:
@@ -293,6 +293,7 @@ def _log_cells(cells: tuple) -> None:
     from .tracing import watch_function
 
     log = READS.log
+    assert log is not None  # called only while a trace is being logged
     for cell in cells:
         try:
             value = cell.cell_contents
@@ -337,7 +338,7 @@ def convert_member(value: Any, definition: Definition, name: str) -> Any:
     if isinstance(value, classmethod) and isinstance(value.__func__, types.FunctionType):
         return classmethod(scoped(value.__func__, definition, name, bind="cls"))
     if isinstance(value, property):
-        parts = [scoped(f, definition, name) if isinstance(f, types.FunctionType) else f
+        parts: list[Any] = [scoped(f, definition, name) if isinstance(f, types.FunctionType) else f
                  for f in (value.fget, value.fset, value.fdel)]
         return property(*parts, doc=value.__doc__)
     return value

@@ -155,6 +155,7 @@ class Variable:
         increment = jnp.asarray(ops.unwrap(value))
         if increment.dtype != self.dtype or increment.shape != self.shape:
             increment = self.coerce(increment)
+        assert self._residual is not None  # a compensated Variable always carries its residual
         self._value, self._residual = compensated_sum(self._value, self._residual, increment)
 
     def assign_sub(self, value: Any) -> None:
@@ -167,7 +168,8 @@ class Variable:
 
     def unbind_store(self) -> None:
         """Hand the value back from a store: a plain Variable again."""
-        self.__class__ = Variable
+        # A store class is a subclass made at run time (`store_class`); swap back to the plain one.
+        self.__class__ = Variable  # pyright: ignore[reportAttributeAccessIssue]
 
     @property
     def store(self) -> Any:

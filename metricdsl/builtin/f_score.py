@@ -155,8 +155,8 @@ def _fbeta_update_state(y_true, y_pred, sample_weight=None):
 
 
 def _fbeta_result():
-    counts = [getattr(self, name).value for name in _COUNT_NAMES]
-    return fbeta_from_counts(*counts, self.beta, self.average)
+    tp, fp, fn, support = (getattr(self, name).value for name in _COUNT_NAMES)
+    return fbeta_from_counts(tp, fp, fn, support, self.beta, self.average)
 
 
 metric_fbeta_score = Metric(

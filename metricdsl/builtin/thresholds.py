@@ -364,6 +364,7 @@ def _auc_build(y_true=None, y_pred=None):
     """
     if self.built:
         return
+    assert y_pred is not None  # build is called with the first batch
     shape = tuple(y_pred.shape)
     if len(shape) != 2:
         raise ValueError(

@@ -480,6 +480,8 @@ def auc_from_counts(tp: ArrayLike, fp: ArrayLike, tn: ArrayLike, fn: ArrayLike, 
     weighted by ``label_weights`` when given.
     """
     curve, method = AUCCurve(curve), AUCSummationMethod(summation_method)
+    # The counts are arrays (jax or numpy) indexed by threshold; ArrayLike is the public contract.
+    tp, fp, tn, fn = cast("tuple[jax.Array, ...]", (tp, fp, tn, fn))
     if curve == AUCCurve.PR and method == AUCSummationMethod.INTERPOLATION:
         terms = _interpolated_pr_terms(tp, fp, fn)
     else:
