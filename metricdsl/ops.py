@@ -276,7 +276,7 @@ def squeeze_or_expand_to_same_rank(x1: jax.Array, x2: jax.Array,
 @overload
 def squeeze_or_expand_to_same_rank(x1: Any, x2: Any,
                                    expand_rank_1: bool = True) -> tuple[Any, Any]: ...
-def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True) -> tuple[Any, Any]:
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True):
     """Keras's rank alignment: when ranks differ by one and the larger has a last dim of 1.
 
     The size-1 last axis is squeezed, or (when the other input is rank 1 and

@@ -265,7 +265,8 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
         f.__kwdefaults__ = fn.__kwdefaults__
         return f
 
-    if bind == "static":  # one of three closures, by bind mode
+    # One closure per bind mode: alternatives, not a redefinition.
+    if bind == "static":
         def method(*args, **kwargs):  # pyright: ignore[reportRedeclaration]
             return rebuilt(None)(*args, **kwargs)
         signature = inspect.signature(fn)
