@@ -33,7 +33,8 @@ _CASES = {
     "mean_absolute_percentage_error":
         lambda t, p: 100.0 * jnp.abs((t - p) / jnp.maximum(jnp.abs(t), EPS)),
     "mean_squared_logarithmic_error":
-        lambda t, p: jnp.square(jnp.log(jnp.maximum(p, EPS) + 1) - jnp.log(jnp.maximum(t, EPS) + 1)),
+        lambda t, p: jnp.square(jnp.log(jnp.maximum(p, EPS) + 1)
+                                - jnp.log(jnp.maximum(t, EPS) + 1)),
     "log_cosh_error": lambda t, p: (p - t) + jax.nn.softplus(-2.0 * (p - t)) - jnp.log(2.0),
     "hinge": lambda t, p: jnp.maximum(1.0 - _hinge_labels(t) * p, 0.0),
     "poisson": lambda t, p: p - t * jnp.log(p + EPS),

@@ -23,12 +23,12 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-from _harness import RESULTS, keras_on_jax, report, seconds_per_call  # noqa: E402
+import jax
+import jax.numpy as jnp
+import numpy as np
+from _harness import RESULTS, keras_on_jax, report, seconds_per_call
 
-import metricdsl as md  # noqa: E402
+import metricdsl as md
 
 BATCH = 262_144
 MEMORY_BATCH = 1_000_000

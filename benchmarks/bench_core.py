@@ -10,7 +10,6 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from _harness import interleaved, report
 
 import metricdsl as md
@@ -90,7 +89,8 @@ def main() -> None:
         hand, ours = times[f"hand_{key}"], times[f"ours_{key}"]
         rows.append({"case": case, "hand_us": hand * 1e6, "metricdsl_us": ours * 1e6,
                      "ratio": ours / hand, "target": "<= 2"})
-    rows.append({"case": "update reading 4 free names, batch 32", "hand_us": times["hand_btp"] * 1e6,
+    rows.append({"case": "update reading 4 free names, batch 32",
+                 "hand_us": times["hand_btp"] * 1e6,
                  "metricdsl_us": times["ours_reader"] * 1e6,
                  "ratio": times["ours_reader"] / times["hand_btp"], "target": "<= 2"})
     guard = reader._md_compiled("update").guarded

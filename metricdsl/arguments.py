@@ -10,11 +10,12 @@ hashable fingerprint of a configuration value that selects compiled code.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import core
 
 from . import ops
 from .errors import MetricInputError
@@ -104,15 +105,15 @@ def prepare(x: Any, metric: Any) -> Any:
     if type(x) in _CONCRETE_ARRAY_TYPES:  # the hot path: one set lookup, not two isinstance
         return x
     if isinstance(x, jax.Array):
-        if isinstance(x, jax.core.Tracer):
+        if isinstance(x, core.Tracer):
             raise TypeError(TRACED_UPDATE.format(name=type(metric).__name__))
         _CONCRETE_ARRAY_TYPES.add(type(x))
         return x
-    if x is None or isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
-            and not isinstance(x, bool):
+    if x is None or (isinstance(x, (np.ndarray, int, float, complex, np.generic)) \
+            and not isinstance(x, bool)):
         return x
     if getattr(x, "__metricdsl_variable__", False):
-        return x.value
+        return cast(Variable, x).value
     if isinstance(x, (list, tuple)):
         try:
             array = np.asarray(ops.unwrap(x))
@@ -133,7 +134,7 @@ def checkable(x: Any) -> Any:
     if isinstance(x, (str, bytes)):
         return Static(x)
     if isinstance(x, (list, tuple)):
-        if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
+        if any(isinstance(leaf, core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
             return None  # traced rows (a list given to jax.jit): jax checks them itself
         try:
             return np.asarray(ops.unwrap(x))
@@ -195,7 +196,7 @@ def freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return (dict, tuple((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, (np.ndarray, np.generic)) or (
-            isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)):
+            isinstance(value, jax.Array) and not isinstance(value, core.Tracer)):
         array = np.asarray(value)
         if array.size <= 4096:
             return ("array", array.shape, array.dtype.str, array.tobytes())

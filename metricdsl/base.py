@@ -16,7 +16,7 @@ import importlib
 import re
 import sys
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -33,10 +33,6 @@ from .variables import Variable, compensated_sum, zeros
 
 __all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
            "merge_values", "runs_eagerly", "sub_metrics", "to_snake_case", "trace_guard"]
-
-ENTRY_POINTS = ("update_state", "result", "reset_state", "reset_states")
-
-
 
 
 def to_snake_case(name: str) -> str:
@@ -118,6 +114,9 @@ class MetricBase:
     #: Check the data of each stateful update (finite values, builtin label ranges) and raise
     #: a ValueError naming the metric and argument before any state changes. Costs a host sync.
     validate = False
+    # Set per instance in __init__ (with object.__setattr__, before tracking starts).
+    _variables: list[Variable]
+    _metrics: list[MetricBase]
 
     def __init__(self, dtype: Any = None, name: str | None = None, **kwargs: Any) -> None:
         """Set the name (default: snake-cased class name, uniquified) and dtype (default floatx)."""
@@ -509,10 +508,12 @@ class MetricBase:
         for i, variable in enumerate(mine):
             theirs = [m.variables[i] for m in metrics]
             if variable.compensated:
-                total, residual = variable._value, variable._residual
+                # The same class's compensated Variables: each carries a residual array.
+                total, residual = variable._value, cast(jax.Array, variable._residual)
                 for other in theirs:
                     total, residual = compensated_sum(total, residual, other._value)
-                    total, residual = compensated_sum(total, residual, other._residual)
+                    total, residual = compensated_sum(total, residual,
+                                                      cast(jax.Array, other._residual))
                 variable._value, variable._residual = total, residual
             elif theirs:
                 variable.assign(merge_values(variable, [variable.value] +

@@ -16,9 +16,8 @@ import threading
 import typing
 from typing import Any
 
-import typeguard
-
 import jax.numpy as jnp
+import typeguard
 
 from . import ops
 

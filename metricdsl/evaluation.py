@@ -44,7 +44,7 @@ def _split(batch: Any, index: int) -> tuple:
 
 def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None,
              progress: bool = True, file: TextIO | None = None) -> dict[str, Any]:
-    """Run metrics over batches and return their results (like Keras ``evaluate(return_dict=True)``).
+    """Run metrics over batches; return their results (like Keras ``evaluate(return_dict=True)``).
 
     Args:
         metrics: A `MetricCollection` (reset first), a metric instance, or anything
@@ -119,13 +119,13 @@ def _postfix(results: Mapping[str, Any]) -> str:
 
 
 def _progress_bar(batches: Iterable, file: TextIO | None) -> Any:
-    file = sys.stderr if file is None else file
+    stream: TextIO = sys.stderr if file is None else file
     total = operator.length_hint(batches) or None
     try:
         from tqdm import tqdm
     except ImportError:
-        return _TextBar(total, file)
-    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=file)
+        return _TextBar(total, stream)
+    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=stream)
 
 
 class _TextBar:

@@ -14,7 +14,8 @@ import inspect
 import keyword
 import sys
 import types
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -132,7 +133,7 @@ def _resolve_inherit(classname: str, inherit: Any) -> tuple[type, ...]:
                 f"Metric({classname!r}): inherit={item!r} is not a metric class; expected a class "
                 "made with Metric(), a Metric subclass, a class-backed metric_* builtin, or a "
                 "tuple of them.")
-        bases.append(item if issubclass(item, Metric) else item)
+        bases.append(item)
     if not any(issubclass(b, Metric) for b in bases):
         bases.append(Metric)
     return tuple(bases)
@@ -284,5 +285,6 @@ def function_only(fn: Callable) -> Callable:
             raise TypeError(_FUNCTION_ONLY.format(name=fn.__name__, problem=err)) from None
         return fn(*args, **kwargs)
 
-    call.__metricdsl_function_only__ = True
+    # A marker attribute on the wrapper function (read with getattr by Metric(inherit=)).
+    call.__metricdsl_function_only__ = True  # pyright: ignore[reportAttributeAccessIssue]
     return call

@@ -104,6 +104,7 @@ def _adapter_class() -> type:
                 self._md_create()
 
         def _md_create(self) -> None:
+            assert self._md_metric is not None  # resolved before the variables are created
             initial = self._md_metric.stateless_reset_state()
             for variable, value in zip(self._md_metric.variables, initial):
                 self._md_vars.append(self.add_variable(
@@ -121,6 +122,7 @@ def _adapter_class() -> type:
         def update_state(self, y_true, y_pred, sample_weight=None):
             if not self._md_vars:
                 self._md_build(y_true, y_pred)
+            assert self._md_metric is not None  # resolved by _md_build
             kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
             new = self._md_metric.stateless_update_state(
                 [v.value for v in self._md_vars], y_true, y_pred, **kwargs)
@@ -130,11 +132,13 @@ def _adapter_class() -> type:
         def result(self):
             if not self._md_vars and self._md_metric is None:
                 return keras.ops.zeros((), dtype=self.dtype)  # Keras reports 0 before any data
+            assert self._md_metric is not None  # variables exist only once it is resolved
             return self._md_metric.stateless_result([v.value for v in self._md_vars])
 
         def reset_state(self):
             if not self._md_vars:
                 return
+            assert self._md_metric is not None  # variables exist only once it is resolved
             for variable, value in zip(self._md_vars, self._md_metric.stateless_reset_state()):
                 variable.assign(value)
 
@@ -190,7 +194,7 @@ def _is_config(x: Any) -> bool:
 def _is_keras_object(entry: Any, keras: Any) -> bool:
     """Keras's own metrics, losses and functions: Keras resolves them itself."""
     kinds = (keras.metrics.Metric, keras.losses.Loss)
-    if isinstance(entry, kinds) or isinstance(entry, type) and issubclass(entry, kinds):
+    if isinstance(entry, kinds) or (isinstance(entry, type) and issubclass(entry, kinds)):
         return True
     return callable(entry) and not isinstance(entry, (MetricBase, type)) \
         and (getattr(entry, "__module__", None) or "").split(".")[0] == "keras"

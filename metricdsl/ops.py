@@ -18,12 +18,12 @@ import builtins
 import contextlib
 import functools
 import threading
-from typing import Any
+from typing import Any, overload
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
+from jax import core, lax
 from jax.experimental import checkify
 
 EPSILON = 1e-7
@@ -56,7 +56,7 @@ def epsilon() -> float:
 
 
 def standardize_dtype(dtype: Any) -> str:
-    """Return the canonical dtype string (``None``/``"float"`` → floatx, ``"int"`` → ``"int32"``)."""
+    """The canonical dtype string (``None``/``"float"`` → floatx, ``"int"`` → ``"int32"``)."""
     if dtype is None or dtype == "float":
         return floatx()
     if dtype == "int":
@@ -99,11 +99,11 @@ def _lift(fn, data_args=1):
 
 
 # Element-wise and reductions: thin lifts of jax.numpy (same names as keras.ops).
-abs = _lift(jnp.abs)  # noqa: A001
+abs = _lift(jnp.abs)
 absolute = _lift(jnp.abs)
 add = _lift(jnp.add, 2)
-all = _lift(jnp.all)  # noqa: A001
-any = _lift(jnp.any)  # noqa: A001
+all = _lift(jnp.all)
+any = _lift(jnp.any)
 arange = _lift(jnp.arange)
 argmax = _lift(jnp.argmax)
 argmin = _lift(jnp.argmin)
@@ -136,10 +136,10 @@ logical_not = _lift(jnp.logical_not)
 logical_or = _lift(jnp.logical_or, 2)
 logical_xor = _lift(jnp.logical_xor, 2)
 matmul = _lift(jnp.matmul, 2)
-max = _lift(jnp.max)  # noqa: A001
+max = _lift(jnp.max)
 maximum = _lift(jnp.maximum, 2)
 mean = _lift(jnp.mean)
-min = _lift(jnp.min)  # noqa: A001
+min = _lift(jnp.min)
 minimum = _lift(jnp.minimum, 2)
 multiply = _lift(jnp.multiply, 2)
 negative = _lift(jnp.negative)
@@ -148,7 +148,7 @@ power = _lift(jnp.power, 2)
 prod = _lift(jnp.prod)
 ravel = _lift(jnp.ravel)
 reshape = _lift(jnp.reshape)
-round = _lift(jnp.round)  # noqa: A001
+round = _lift(jnp.round)
 rsqrt = _lift(lax.rsqrt)
 searchsorted = _lift(jnp.searchsorted, 2)
 sign = _lift(jnp.sign)
@@ -160,7 +160,7 @@ squeeze = _lift(jnp.squeeze)
 stack = _lift(jnp.stack)
 std = _lift(jnp.std)
 subtract = _lift(jnp.subtract, 2)
-sum = _lift(jnp.sum)  # noqa: A001
+sum = _lift(jnp.sum)
 take = _lift(jnp.take)
 take_along_axis = _lift(jnp.take_along_axis)
 tanh = _lift(jnp.tanh)
@@ -245,7 +245,7 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> jax.
     return jax.nn.one_hot(unwrap(x), num_classes, dtype=standardize_dtype(dtype), axis=axis)
 
 
-def top_k(x: Any, k: int, sorted: bool = True) -> tuple[jax.Array, jax.Array]:  # noqa: A002
+def top_k(x: Any, k: int, sorted: bool = True) -> tuple[jax.Array, jax.Array]:
     """The ``k`` largest entries along the last axis and their indices."""
     return lax.top_k(unwrap(x), k)
 
@@ -270,6 +270,12 @@ def divide_no_nan(x: Any, y: Any) -> jax.Array:
     return jnp.where(y == 0, jnp.zeros((), jnp.result_type(x, y)), x / safe_y)
 
 
+@overload
+def squeeze_or_expand_to_same_rank(x1: jax.Array, x2: jax.Array,
+                                   expand_rank_1: bool = True) -> tuple[jax.Array, jax.Array]: ...
+@overload
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any,
+                                   expand_rank_1: bool = True) -> tuple[Any, Any]: ...
 def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True):
     """Keras's rank alignment: when ranks differ by one and the larger has a last dim of 1.
 
@@ -358,7 +364,7 @@ def check(condition: Any, message: str) -> None:
     if not is_validating():
         return
     condition = jnp.all(unwrap(condition() if callable(condition) else condition))
-    if isinstance(condition, jax.core.Tracer):
+    if isinstance(condition, core.Tracer):
         checkify.check(condition, message)
     elif not bool(condition):
         raise ValueError(message)

@@ -19,12 +19,10 @@ import inspect
 import threading
 import types
 import weakref
-from typing import Any, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .errors import MetricDefinitionError
-
-
-
 
 _ALIASES = {"initialize": "__init__", "finalize": "__del__"}
 
@@ -121,7 +119,7 @@ def _copy_or_share(value: Any) -> Any:
 class _Changed:
     """The hook a private write calls so the owner's compile key is recomputed."""
 
-    notify = staticmethod(lambda owner: None)
+    notify: Callable[[Any], None] = staticmethod(lambda owner: None)
 
 
 CHANGED = _Changed()
@@ -159,7 +157,7 @@ class _Reads(threading.local):
     """Per thread: the log of Python values read while a `GuardedJit` traces (else None)."""
 
     log: list | None = None
-    seen: set = set()
+    seen: set = set()  # noqa: RUF012 - a threading.local default; each trace installs its own set
 
 
 #: Where metric methods record the free names they resolve while being traced.
@@ -176,7 +174,7 @@ class _CallNamespace(dict):
     logged with the object found, so the compiled call can check it later.
     """
 
-    __slots__ = ("_definition", "_globals", "_bound", "_watch")
+    __slots__ = ("_bound", "_definition", "_globals", "_watch")
 
     def __missing__(self, key: str) -> Any:
         definition = self._definition
@@ -267,8 +265,9 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
         f.__kwdefaults__ = fn.__kwdefaults__
         return f
 
+    # One closure per bind mode: alternatives, not a redefinition.
     if bind == "static":
-        def method(*args, **kwargs):
+        def method(*args, **kwargs):  # pyright: ignore[reportRedeclaration]
             return rebuilt(None)(*args, **kwargs)
         signature = inspect.signature(fn)
     elif explicit:
@@ -295,6 +294,7 @@ def _log_cells(cells: tuple) -> None:
     from .tracing import watch_function
 
     log = READS.log
+    assert log is not None  # called only while a trace is being logged
     for cell in cells:
         try:
             value = cell.cell_contents
@@ -339,7 +339,7 @@ def convert_member(value: Any, definition: Definition, name: str) -> Any:
     if isinstance(value, classmethod) and isinstance(value.__func__, types.FunctionType):
         return classmethod(scoped(value.__func__, definition, name, bind="cls"))
     if isinstance(value, property):
-        parts = [scoped(f, definition, name) if isinstance(f, types.FunctionType) else f
+        parts: list[Any] = [scoped(f, definition, name) if isinstance(f, types.FunctionType) else f
                  for f in (value.fget, value.fset, value.fdel)]
         return property(*parts, doc=value.__doc__)
     return value

@@ -11,7 +11,7 @@ maps under ``jax.vmap`` and saves with orbax as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -50,7 +50,7 @@ class State(Sequence):
         (4.0, 2.0)
     """
 
-    __slots__ = ("values", "names", "aux", "aux_names")
+    __slots__ = ("aux", "aux_names", "names", "values")
 
     def __init__(self, values: Sequence[Any], names: Sequence[str], aux: Sequence[Any] = (),
                  aux_names: Sequence[str] = ()) -> None:
@@ -108,8 +108,9 @@ def _flatten_with_keys(state: State):
     return list(zip(keys, (*state.values, *state.aux))), (state.names, state.aux_names)
 
 
-def _unflatten(meta: tuple, children: Sequence[Any]) -> State:
+def _unflatten(meta: tuple, children: Iterable[Any]) -> State:
     names, aux_names = meta
+    children = tuple(children)  # jax passes a tuple: no copy
     state = object.__new__(State)
     state.values = tuple(children[:len(names)])
     state.names, state.aux, state.aux_names = names, tuple(children[len(names):]), aux_names

@@ -23,7 +23,8 @@ import re
 import sys
 import threading
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 from jax.experimental import checkify
@@ -296,7 +297,7 @@ def release_stdout(buffer: io.StringIO) -> str:
         return buffer.getvalue()
 
 
-def _snapshot(obj: Any) -> dict[str, tuple[Any, list | None]]:
+def _snapshot(obj: Any) -> dict[str, tuple[Any, tuple | None]]:
     state = vars(obj) if not isinstance(obj, scope.Private) else obj.md_state()
     return {k: (v, _shallow(v)) for k, v in state.items() if not k.startswith("_md_")}
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -45,7 +46,7 @@ def zeros(shape: tuple[int, ...], dtype: str) -> jax.Array:
 
 
 def initial_value(initializer: Any, shape: tuple[int, ...], dtype: str) -> jax.Array:
-    """Evaluate an initializer (``"zeros"``, ``"ones"``, a constant, an array or ``f(shape, dtype)``).
+    """Evaluate an initializer (``"zeros"``, ``"ones"``, a constant, array or ``f(shape, dtype)``).
 
     The value is computed concretely even while a function is being traced, so a
     variable created lazily inside a jitted update never holds a tracer.
@@ -86,8 +87,17 @@ class Variable:
     """
 
     __metricdsl_variable__ = True
-    __slots__ = ("_value", "_residual", "name", "shape", "dtype", "aggregation", "initializer",
-                 "compensated", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_residual",
+        "_value",
+        "aggregation",
+        "compensated",
+        "dtype",
+        "initializer",
+        "name",
+        "shape",
+    )
 
     def __init__(self, shape: Any, initializer: Any, dtype: str, *, name: str | None = None,
                  aggregation: str = "sum") -> None:
@@ -128,7 +138,7 @@ class Variable:
 
     @property
     def residual(self) -> jax.Array | None:
-        """The rounding error a compensated sum carries (auxiliary state); None if not compensated."""
+        """The rounding error a compensated sum carries (auxiliary state); None if uncompensated."""
         return self._residual
 
     def assign(self, value: Any) -> None:
@@ -145,6 +155,7 @@ class Variable:
         increment = jnp.asarray(ops.unwrap(value))
         if increment.dtype != self.dtype or increment.shape != self.shape:
             increment = self.coerce(increment)
+        assert self._residual is not None  # a compensated Variable always carries its residual
         self._value, self._residual = compensated_sum(self._value, self._residual, increment)
 
     def assign_sub(self, value: Any) -> None:
@@ -157,7 +168,8 @@ class Variable:
 
     def unbind_store(self) -> None:
         """Hand the value back from a store: a plain Variable again."""
-        self.__class__ = Variable
+        # A store class is a subclass made at run time (`store_class`); swap back to the plain one.
+        self.__class__ = Variable  # pyright: ignore[reportAttributeAccessIssue]
 
     @property
     def store(self) -> Any:
@@ -217,7 +229,7 @@ class Variable:
         return len(self.shape)
 
     @property
-    def T(self):  # noqa: N802
+    def T(self):
         """The transposed value."""
         return self._value.T
 
@@ -297,7 +309,7 @@ def plain_variable(name, shape, dtype, aggregation, initializer, value) -> Varia
 class _Spec:
     """A Variable's static part in a pytree: compared by name, shape, dtype and aggregation."""
 
-    __slots__ = ("name", "shape", "dtype", "aggregation", "initializer", "compensated")
+    __slots__ = ("aggregation", "compensated", "dtype", "initializer", "name", "shape")
 
     def __init__(self, variable: Variable) -> None:
         for slot in self.__slots__:

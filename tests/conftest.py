@@ -6,9 +6,9 @@ import sys
 os.environ.setdefault("KERAS_BACKEND", "jax")
 sys.path.insert(0, os.path.dirname(__file__))
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import numpy as np
+import pytest
+from hypothesis import settings
 
 settings.register_profile("metricdsl", max_examples=25, deadline=None, derandomize=True)
 settings.load_profile("metricdsl")

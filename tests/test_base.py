@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import metricdsl as md
-from metricdsl.variables import compensated_sum
 from metricdsl import Metric, MetricEagerWarning, ops
-from metricdsl.variables import Variable, VariableError
+from metricdsl.variables import Variable, VariableError, compensated_sum
 
 
 def _sum_initialize(name="total_sum", **kwargs):
@@ -281,7 +280,8 @@ def test_reset_states_alias_both_directions_and_dict_results():
     assert float(plain.result()) == 0.0
 
     Both = Metric("Both", _sum_initialize, _sum_update,
-                  lambda: {"total": self.total, "mean": self.total / ops.cast(self.count, "float32")})
+                  lambda: {"total": self.total,
+                           "mean": self.total / ops.cast(self.count, "float32")})
     b = Both()
     b.update_state(jnp.array([1.0, 3.0]))
     out = b.result()
@@ -331,7 +331,7 @@ def test_variables_do_arithmetic_and_ops_accept_them():
 
 def test_ops_cover_keras_formulas():
     x = jnp.array([[0.1, 0.7, 0.2], [0.5, 0.2, 0.3]])
-    values, indices = ops.top_k(x, 2)
+    _values, indices = ops.top_k(x, 2)
     np.testing.assert_array_equal(indices, [[1, 2], [0, 2]])
     np.testing.assert_array_equal(ops.in_top_k(jnp.array([2, 1]), x, 1), [False, False])
     np.testing.assert_array_equal(ops.in_top_k(jnp.array([1, 0]), x, 1), [True, True])

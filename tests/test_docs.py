@@ -84,7 +84,7 @@ def _run_block(code: str, where: str) -> dict[int, str]:
         return None
 
     namespace = {"__name__": "__docs__", "print": recording_print}
-    exec(compile(code, where, "exec"), namespace)  # noqa: S102 - running the page's code is the test
+    exec(compile(code, where, "exec"), namespace)  # running the page's code is the test
     return printed
 
 

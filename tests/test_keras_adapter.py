@@ -193,7 +193,7 @@ def _fit_with_unwrapped_metric():
 def test_unwrapped_metric_in_compile_fails_with_the_stateless_advice():
     # Keras wraps the (callable) metric in its MeanMetricWrapper and calls it inside the
     # jitted train step: the stateful update refuses the traced values.
-    with pytest.raises(TypeError, match="traced value.*stateless_update_state"):
+    with pytest.raises(TypeError, match=r"traced value.*stateless_update_state"):
         _fit_with_unwrapped_metric()
 
 

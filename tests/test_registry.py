@@ -64,7 +64,8 @@ def test_get_follows_keras():
     assert md.get(None) is None
     mse = md.get("mse")
     assert type(mse) is md.metric_mean_squared_error and mse.name == "mean_squared_error"
-    for alias, cls in [("MSE", md.metric_mean_squared_error), ("mae", md.metric_mean_absolute_error),
+    for alias, cls in [("MSE", md.metric_mean_squared_error),
+                       ("mae", md.metric_mean_absolute_error),
                        ("MAPE", md.metric_mean_absolute_percentage_error),
                        ("msle", md.metric_mean_squared_logarithmic_error),
                        ("BCE", md.metric_binary_crossentropy),
@@ -120,7 +121,7 @@ def test_mean_wrapper_fn_serialized_by_registered_name():
     assert md.deserialize(config)._fn is md.metric_huber
     named = md.custom_metric("mean_pred_for_tests", lambda y_true, y_pred: ops.mean(y_pred, -1))
     wrapper = md.metric_mean_wrapper(named)
-    with pytest.raises(TypeError, match="md.register"):
+    with pytest.raises(TypeError, match=r"md\.register"):
         md.serialize(wrapper)
     md.register(named)
     config = json.loads(json.dumps(md.serialize(wrapper)))

@@ -16,7 +16,7 @@ def test_state_is_a_sequence_by_name_and_a_pytree():
     state = m.stateless_reset_state()
     assert isinstance(state, State) and len(state) == len(m.variables)
     assert [v.name for v in m.variables] == state.keys()
-    assert list(zip(m.variables, state))[0][0] is m.variables[0]
+    assert next(zip(m.variables, state))[0] is m.variables[0]
     state = jax.jit(m.stateless_update_state)(state, jnp.array([1.0, 3.0]))
     assert float(state["total"]) == 4.0 and float(state[1]) == 2.0
     paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(state)[0]]

@@ -6,10 +6,10 @@ the kernels of `metricdsl.functional.confusion`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..functional import (ConfusionCounts, confusion_counts, is_evenly_distributed,
-                          parse_thresholds)
+from ..functional import ConfusionCounts, confusion_counts, is_evenly_distributed, parse_thresholds
 from ..functional._common import metric_label
 
 __all__ = ["COUNT_NAMES", "add_count_variables", "confusion_update_state", "count_state",
@@ -65,7 +65,7 @@ def set_thresholds(metric: Any, thresholds: Any, default: float) -> None:
     metric._thresholds_distributed_evenly = is_evenly_distributed(metric.thresholds)
 
 
-def add_count_variables(metric: Any, shape: tuple, names: tuple) -> None:
+def add_count_variables(metric: Any, shape: tuple, names: Sequence[str]) -> None:
     """One floatx count variable per name (Keras's; float sums are compensated, exact)."""
     for name in names:
         setattr(metric, name, metric.add_variable(shape, "zeros", name=name))

@@ -17,13 +17,24 @@ Every accuracy has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 from ..factory import Metric
-from ..functional import (accuracy, binary_accuracy, categorical_accuracy, check_k,
-                          sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-                          top_k_categorical_accuracy)
+from ..functional import (
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    check_k,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
 from ..functional._common import metric_label
 from .reduction import metric_mean_wrapper
 

@@ -16,15 +16,31 @@ where Keras's stall.
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 from ..factory import Metric
-from ..functional import (NEG_INF, Thresholds, check_int, one_or_all, precision_from_counts,
-                          recall_from_counts)
+from ..functional import (
+    NEG_INF,
+    Thresholds,
+    check_int,
+    one_or_all,
+    precision_from_counts,
+    recall_from_counts,
+)
 from ..functional._common import metric_label
-from ._confusion_members import (add_count_variables, batch_counts, confusion_update_state,
-                                 count_state, set_thresholds, thresholds_get_config)
+from ._confusion_members import (
+    add_count_variables,
+    batch_counts,
+    confusion_update_state,
+    count_state,
+    set_thresholds,
+    thresholds_get_config,
+)
 
 __all__ = [
     "metric_false_negatives",

@@ -5,8 +5,9 @@ weighted counts of true positives, false positives, false negatives and the
 support ``Σ w·y_true`` (Keras's ``intermediate_weights``). The state is
 created from the first batch's shapes (inputs must be 2-D ``(batch_size,
 num_classes)``) and accumulated with compensated sums (the residual is
-auxiliary state, not a variable), so float32 counts do not stall past 2^24. The kernels live in `metricdsl.functional.f_score`;
-both metrics have ``higher_is_better = True``.
+auxiliary state, not a variable), so float32 counts do not stall past 2^24.
+The kernels live in `metricdsl.functional.f_score`; both metrics have
+``higher_is_better = True``.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def _fbeta_check_batch(y_true, y_pred, sample_weight):
     shapes = [ops.shape(y_true), ops.shape(y_pred)]
     if sample_weight is not None:
         weight_shape = ops.shape(sample_weight)
-        shapes.append(weight_shape + (1,) if len(weight_shape) == 1 else weight_shape)
+        shapes.append((*weight_shape, 1) if len(weight_shape) == 1 else weight_shape)
     try:
         batch_shape = np.broadcast_shapes(*shapes)
     except ValueError:
@@ -154,8 +155,8 @@ def _fbeta_update_state(y_true, y_pred, sample_weight=None):
 
 
 def _fbeta_result():
-    counts = [getattr(self, name).value for name in _COUNT_NAMES]
-    return fbeta_from_counts(*counts, self.beta, self.average)
+    tp, fp, fn, support = (getattr(self, name).value for name in _COUNT_NAMES)
+    return fbeta_from_counts(tp, fp, fn, support, self.beta, self.average)
 
 
 metric_fbeta_score = Metric(

@@ -16,12 +16,15 @@ once per compilation on the compiled path, as under Keras's own ``jax.jit``). Th
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Sequence
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jax.numpy as jnp
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
+
 import numpy as np
 
 from .. import ops

@@ -1,4 +1,4 @@
-"""Probabilistic metrics: cross-entropies, KL divergence, Poisson (Keras 3 ``probabilistic_metrics``).
+"""Probabilistic metrics: cross-entropies, KL divergence, Poisson (Keras ``probabilistic_metrics``).
 
 The per-sample kernels follow Keras's loss functions (``keras.losses``)
 exactly: probabilities are clipped to ``[eps, 1 - eps]`` (``eps = 1e-7``),
@@ -18,16 +18,28 @@ is a loss: ``higher_is_better = False``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 import jax
 from jax.typing import ArrayLike
 
 from ..factory import Metric, function_only
-from ..functional import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
-                          categorical_focal_crossentropy, ignored_class_sample_weight,
-                          kl_divergence, poisson, sparse_categorical_crossentropy)
+from ..functional import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    ignored_class_sample_weight,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
 from .reduction import metric_mean_wrapper
 
 __all__ = [
@@ -245,7 +257,7 @@ def metric_categorical_focal_crossentropy(
         y_true: ArrayLike, y_pred: ArrayLike, alpha: float = 0.25,
         gamma: float = 2.0, from_logits: bool = False, label_smoothing: float = 0.0,
         axis: int = -1) -> jax.Array:
-    """Per-sample categorical focal cross-entropy (function-only; see `categorical_focal_crossentropy`).
+    """Per-sample categorical focal cross-entropy (function-only; `categorical_focal_crossentropy`).
 
     ``Σ α·(1 − p)^γ · (−t·log p)`` over ``axis`` on renormalised, clipped ``p``.
 

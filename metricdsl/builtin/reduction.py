@@ -1,4 +1,6 @@
-"""Reduction metrics: `metric_sum`, `metric_mean` and `metric_mean_wrapper` (Keras Sum, Mean, MeanMetricWrapper).
+"""Reduction metrics: `metric_sum`, `metric_mean` and `metric_mean_wrapper`.
+
+Keras's ``Sum``, ``Mean`` and ``MeanMetricWrapper``.
 
 The variables are exactly Keras's (``total``; ``total`` and ``count``); their
 float sums are compensated by `Variable.assign_add` (the rounding error rides
@@ -16,8 +18,7 @@ from typing import Any
 from .. import ops
 from ..factory import Metric
 from ..functional import float_pred, weighted_sum, weighted_total_and_count
-from ..functional._common import (aligned_weight_shape, check_broadcast, flat_column,
-                                  metric_label)
+from ..functional._common import aligned_weight_shape, check_broadcast, flat_column, metric_label
 from ..functional._rowwise import rowwise
 
 __all__ = ["metric_mean", "metric_mean_wrapper", "metric_sum"]

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 import jax
 import jax.numpy as jnp
@@ -23,9 +27,18 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ..factory import Metric, function_only
-from ..functional import (cosine_similarity, huber, log_cosh, mean_absolute_error,
-                          mean_absolute_percentage_error, mean_squared_error,
-                          mean_squared_logarithmic_error, r2_batch_sums, r2_score, squared_error)
+from ..functional import (
+    cosine_similarity,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    r2_batch_sums,
+    r2_score,
+    squared_error,
+)
 from ..functional._common import aligned_shapes, check_broadcast, check_pair, metric_label
 from ._members import paired_update_state
 from .reduction import metric_mean, metric_mean_wrapper

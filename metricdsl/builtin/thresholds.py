@@ -11,21 +11,40 @@ as in `confusion`). Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 import jax.numpy as jnp
 import numpy as np
 
 from .. import ops
 from ..factory import Metric
-from ..functional import (AUCCurve, AUCSummationMethod, RateConstraint, Thresholds,
-                          auc_from_counts, check_int, check_unit, evenly_spaced_thresholds,
-                          is_evenly_distributed, parse_choice, parse_thresholds,
-                          rate_at_constraint)
+from ..functional import (
+    AUCCurve,
+    AUCSummationMethod,
+    RateConstraint,
+    Thresholds,
+    auc_from_counts,
+    check_int,
+    check_unit,
+    evenly_spaced_thresholds,
+    is_evenly_distributed,
+    parse_choice,
+    parse_thresholds,
+    rate_at_constraint,
+)
 from ..functional._common import metric_label
-from ._confusion_members import (COUNT_NAMES, add_count_variables, confusion_update_state,
-                                 count_state)
+from ._confusion_members import (
+    COUNT_NAMES,
+    add_count_variables,
+    confusion_update_state,
+    count_state,
+)
 
 __all__ = [
     "metric_auc",
@@ -345,6 +364,7 @@ def _auc_build(y_true=None, y_pred=None):
     """
     if self.built:
         return
+    assert y_pred is not None  # build is called with the first batch
     shape = tuple(y_pred.shape)
     if len(shape) != 2:
         raise ValueError(

@@ -1,4 +1,4 @@
-"""`compile_metrics`: a Keras ``compile(metrics=..., weighted_metrics=...)`` configuration → a collection."""
+"""`compile_metrics`: Keras ``compile(metrics=..., weighted_metrics=...)`` → a collection."""
 
 from __future__ import annotations
 

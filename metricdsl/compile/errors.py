@@ -7,7 +7,6 @@ __all__ = ["NOT_BUILT", "ORDER_CHANGED", "CompileMetricsError"]
 
 from ..errors import CompileMetricsError
 
-
 NOT_BUILT = (
     "MetricCollection is not built: {waiting} need the shapes of the first batch. Call "
     "`collection.build(y_true, y_pred)` (arrays or jax.ShapeDtypeStruct, with the outputs' "

@@ -13,7 +13,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-
 from .. import ops
 from ..tracing import GuardedJit
 from . import seam

@@ -24,7 +24,8 @@ class Member:
     Example:
         >>> import metricdsl as md
         >>> Member(md.metric_mean_squared_error(name="mse"), output=1, prefix="b")
-        Member(metric=<MeanSquaredError name=mse>, output=1, prefix='b', weighted=False, tracker=None)
+        Member(metric=<MeanSquaredError name=mse>, output=1, prefix='b', weighted=False,
+               tracker=None)
     """
 
     metric: MetricBase

@@ -64,7 +64,7 @@ def check_entry(entry: Any, where: str) -> None:
 
 
 def iter_entries(metrics: Any, where: str) -> Iterator[tuple[str, Any]]:
-    """``(position, entry)`` for every entry of a ``metrics`` argument, e.g. ``("metrics[0]", "acc")``.
+    """``(position, entry)`` for each entry of ``metrics``, e.g. ``("metrics[0]", "acc")``.
 
     Example:
         >>> list(iter_entries({"a": ["mse", "mae"]}, "metrics"))

@@ -12,8 +12,15 @@ one place.
 
 from __future__ import annotations
 
-from ..base import MetricBase, build_from_batch, compile_key, mark_eager, runs_eagerly, \
-    sub_metrics, trace_guard
+from ..base import (
+    MetricBase,
+    build_from_batch,
+    compile_key,
+    mark_eager,
+    runs_eagerly,
+    sub_metrics,
+    trace_guard,
+)
 from ..tracing import TRACER_ERRORS, SideEffect, watch_function
 from ..variables import plain_variable, raw_value, set_raw_value, set_residual, store_class
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import jax
 import jax.numpy as jnp
@@ -55,7 +55,7 @@ def metric_label(metric: Any) -> str:
 
 
 # -- input checks (static: shapes, dtypes, Python values) ---------------------------------------
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """A Python or numpy integer that is not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
@@ -131,8 +131,8 @@ def aligned_pair(label: str, y_true: ArrayLike, y_pred: ArrayLike) -> tuple[jax.
 def aligned_weight_shape(values: ArrayLike, sample_weight: ArrayLike) -> tuple[tuple, tuple]:
     """Shapes of (weight, values reduced to the weight's rank) after squeeze-or-expand."""
     specs = [jax.ShapeDtypeStruct(np.shape(x), "float32") for x in (values, sample_weight)]
-    values, weight = jax.eval_shape(ops.squeeze_or_expand_to_same_rank, *specs)
-    return weight.shape, values.shape[:len(weight.shape)]
+    values_spec, weight_spec = jax.eval_shape(ops.squeeze_or_expand_to_same_rank, *specs)
+    return weight_spec.shape, values_spec.shape[:len(weight_spec.shape)]
 
 
 # -- per-sample values and weighted sums --------------------------------------------------------
@@ -219,8 +219,9 @@ def flat_column(y_true: jax.Array, y_pred: jax.Array) -> tuple[jax.Array, jax.Ar
     """
     if jnp.ndim(y_pred) == 2 and jnp.shape(y_pred)[-1] == 1 \
             and jnp.shape(y_true) == jnp.shape(y_pred):
-        fenced = lax.optimization_barrier((rows(jnp.ravel(y_true)), rows(jnp.ravel(y_pred))))
-        return tuple(jnp.reshape(x, jnp.shape(y_pred)) for x in fenced)
+        true_rows, pred_rows = lax.optimization_barrier((rows(jnp.ravel(y_true)),
+                                                         rows(jnp.ravel(y_pred))))
+        return jnp.reshape(true_rows, jnp.shape(y_pred)), jnp.reshape(pred_rows, jnp.shape(y_pred))
     return y_true, y_pred
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from jax import lax
+from jax import core, lax
 from jax.extend.core import Literal
 
 __all__ = ["row_length", "rows", "rowwise"]
@@ -27,7 +27,7 @@ copy_p cos cosh digamma div eq erf erf_inv erfc exp exp2 expm1 floor ge gt igamm
 integer_pow is_finite le lgamma log log1p logistic lt max min mul ne neg nextafter not or pow
 real reduce_precision rem round rsqrt select_n sign sin sinh sqrt square stop_gradient sub tan
 tanh xor
-""".split())
+""".split())  # noqa: SIM905 - a word list reads better than 68 quoted names
 #: Call-like primitives and the parameter holding their body.
 _CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "closed_call": "call_jaxpr",
           "custom_jvp_call": "call_jaxpr", "custom_vjp_call": "call_jaxpr"}
@@ -68,7 +68,7 @@ def rowwise(fn, y_true: jax.Array, y_pred: jax.Array, **kwargs: Any) -> jax.Arra
     """
     shape = jnp.shape(y_true)
     if len(shape) != 2 or shape[1] != 1 or jnp.shape(y_pred) != shape \
-            or not isinstance(y_pred, jax.core.Tracer):
+            or not isinstance(y_pred, core.Tracer):
         return None
     length = row_length(shape[0])
     if not length:

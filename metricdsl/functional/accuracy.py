@@ -12,8 +12,14 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import ops
-from ._common import (check_broadcast, check_class_ids, check_min_rank, float_pred, is_int,
-                      kernel_label)
+from ._common import (
+    check_broadcast,
+    check_class_ids,
+    check_min_rank,
+    float_pred,
+    is_int,
+    kernel_label,
+)
 
 __all__ = [
     "accuracy", "binary_accuracy", "categorical_accuracy", "check_k",

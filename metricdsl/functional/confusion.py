@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import numbers
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import attrs
 import jax
@@ -32,13 +32,30 @@ from .. import ops
 from ._common import is_int
 
 __all__ = [
-    "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
-    "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
+    "NEG_INF",
+    "AUCCurve",
+    "AUCSummationMethod",
+    "ConfusionCounts",
+    "RateConstraint",
+    "Thresholds",
+    "aligned_inputs",
+    "auc_from_counts",
+    "bucket_histogram",
+    "check_int",
     "check_unit",
-    "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds", "filter_top_k",
-    "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
-    "precision_from_counts", "rate_at_constraint", "recall_from_counts",
-    "single_threshold_counts", "threshold_buckets",
+    "confusion_counts",
+    "counts_from_histogram",
+    "evenly_spaced_thresholds",
+    "filter_top_k",
+    "is_evenly_distributed",
+    "one_or_all",
+    "parse_choice",
+    "parse_thresholds",
+    "precision_from_counts",
+    "rate_at_constraint",
+    "recall_from_counts",
+    "single_threshold_counts",
+    "threshold_buckets",
 ]
 
 NEG_INF = ops.NEG_INF
@@ -59,7 +76,7 @@ class RateConstraint:
     dependent: str
 
 
-class AUCCurve(str, enum.Enum):
+class AUCCurve(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a member
     """The curve `metric_auc` integrates (Keras's ``AUCCurve``; compares equal to its value)."""
 
     ROC = "ROC"
@@ -67,7 +84,7 @@ class AUCCurve(str, enum.Enum):
     PRGAIN = "PRGAIN"
 
 
-class AUCSummationMethod(str, enum.Enum):
+class AUCSummationMethod(str, enum.Enum):  # noqa: UP042 - as AUCCurve
     """How `metric_auc` sums its Riemann terms (Keras's ``AUCSummationMethod``)."""
 
     INTERPOLATION = "interpolation"
@@ -96,7 +113,8 @@ def parse_thresholds(owner: str, thresholds: Thresholds, default: float) -> list
     values = list(np.ravel(np.asarray(thresholds, dtype=object))) \
         if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
     invalid = [t for t in values
-               if not isinstance(t, numbers.Real) or isinstance(t, bool) or not 0 <= t <= 1]
+               if not isinstance(t, numbers.Real) or isinstance(t, bool)
+               or not 0 <= cast(float, t) <= 1]
     if invalid:
         raise ValueError(
             f"{owner}: Threshold values must be in [0, 1]. Received: {invalid}. Pass a float or "
@@ -140,8 +158,9 @@ def check_int(owner: str, argument: str, value: Any, minimum: int, none_ok: bool
 
 def check_unit(owner: str, argument: str, value: Any) -> float:
     """``value`` if it is a number in ``[0, 1]``, else raise (Keras's message)."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value <= 1:
-        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and 0 <= cast(float, value) <= 1:
+        return cast(float, value)
     raise ValueError(
         f"{owner}: Argument `{argument}` must be in the range [0, 1]. "
         f"Received: {argument}={value}. Pass a float such as {argument}=0.5.")
@@ -461,6 +480,8 @@ def auc_from_counts(tp: ArrayLike, fp: ArrayLike, tn: ArrayLike, fn: ArrayLike, 
     weighted by ``label_weights`` when given.
     """
     curve, method = AUCCurve(curve), AUCSummationMethod(summation_method)
+    # The counts are arrays (jax or numpy) indexed by threshold; ArrayLike is the public contract.
+    tp, fp, tn, fn = cast("tuple[jax.Array, ...]", (tp, fp, tn, fn))
     if curve == AUCCurve.PR and method == AUCSummationMethod.INTERPOLATION:
         terms = _interpolated_pr_terms(tp, fp, fn)
     else:

@@ -17,8 +17,14 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import ops
-from ._common import (check_broadcast, check_class_ids, check_min_rank, float_pred, kernel_label,
-                      reduce_last_axis)
+from ._common import (
+    check_broadcast,
+    check_class_ids,
+    check_min_rank,
+    float_pred,
+    kernel_label,
+    reduce_last_axis,
+)
 
 __all__ = [
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
@@ -43,7 +49,7 @@ def _same_shape_pair(owner, y_true, y_pred):
 
 def _last_axis_pair(kernel: str, y_true: ArrayLike,
                     y_pred: ArrayLike) -> tuple[jax.Array, jax.Array]:
-    """Float ``y_pred``, ``y_true`` in its dtype; they must broadcast to rank >= 1 (reduced last)."""
+    """Float ``y_pred``, ``y_true`` in its dtype; they must broadcast to rank ≥ 1 (reduced last)."""
     owner = kernel_label(kernel)
     y_pred = float_pred(y_pred)
     y_true = ops.convert_to_tensor(y_true, y_pred.dtype)
@@ -57,7 +63,7 @@ def _check_axis(owner, axis, rank):
     """Raise unless ``axis`` is an int (not bool) naming an axis of a rank-``rank`` array."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         # Keras raises ValueError here.
-        raise ValueError(f"{owner}: axis must be of type int; received {axis!r}.")  # noqa: TRY004
+        raise ValueError(f"{owner}: axis must be of type int; received {axis!r}.")
     if not -rank <= axis < rank:
         raise ValueError(
             f"{owner}: axis={axis} is out of range for y_pred of rank {rank}.")

@@ -128,12 +128,12 @@ def huber(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> jax.Array
         Array of shape ``y_pred.shape[:-1]``.
     """
     y_true, y_pred = aligned_pair(kernel_label("huber"), y_true, y_pred)
-    delta = ops.cast(delta, y_pred.dtype)
+    cutoff = ops.cast(delta, y_pred.dtype)
 
     def huber_loss(t, p):
         abs_error = ops.abs(p - t)
-        return ops.where(abs_error <= delta, 0.5 * ops.square(abs_error),
-                         delta * abs_error - 0.5 * ops.square(delta))
+        return ops.where(abs_error <= cutoff, 0.5 * ops.square(abs_error),
+                         cutoff * abs_error - 0.5 * ops.square(cutoff))
 
     return reduce_last_axis(huber_loss, y_true, y_pred)
 

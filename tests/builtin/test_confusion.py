@@ -237,7 +237,7 @@ def test_nan_predictions_follow_keras():
     # into 0, so NaN counts above the first (epsilon) threshold only.
     y_true = np.float32([0, 1, 1, 0, 1])
     y_pred = np.float32([np.nan, 0.3, np.nan, 0.7, 0.9])
-    for thresholds, evenly, kwargs in [([0.3, 0.6], False, {}), ([0.0, 0.5, 1.0], True, {})]:
+    for thresholds, evenly in [([0.3, 0.6], False), ([0.0, 0.5, 1.0], True)]:
         m = md.metric_true_positives(thresholds=thresholds)
         m.update_state(y_true, y_pred)
         want = ref.confusion_counts(y_true, y_pred, thresholds, evenly=evenly)[0]

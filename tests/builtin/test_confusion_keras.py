@@ -4,12 +4,12 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 keras = pytest.importorskip("keras")
 
-import metricdsl as md  # noqa: E402
+import metricdsl as md
 
 pytestmark = pytest.mark.keras
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from references.f_score import fbeta_counts, fbeta_score_keras
 from sklearn.metrics import fbeta_score as sk_fbeta_score
 
 import metricdsl as md
 from metricdsl import Metric
-from references.f_score import fbeta_counts, fbeta_score_keras
 
 N, C = 48, 5
 AVERAGES = [None, "micro", "macro", "weighted"]

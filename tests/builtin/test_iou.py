@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from references.iou import iou_confusion_matrix, iou_keras, iou_per_class
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from sklearn.metrics import jaccard_score
 
 import metricdsl as md
 from metricdsl import Metric
 from metricdsl.functional import confusion_matrix
-from references.iou import iou_confusion_matrix, iou_keras, iou_per_class
 
 N, C = 60, 5
 

@@ -29,10 +29,10 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import metricdsl as md  # noqa: E402
+import metricdsl as md
 
 Y4 = (np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.1, 0.8, 0.6, 0.3]))
 

@@ -70,7 +70,7 @@ def test_user_subclasses_inherit_higher_is_better():
 def _annotations(cls):
     module = sys.modules[cls.__module__]
     namespace = {**vars(module), **vars(sys.modules["numbers"])}
-    return {p.name: eval(p.annotation, namespace)  # noqa: S307 - annotation strings of our code
+    return {p.name: eval(p.annotation, namespace)  # annotation strings of our code
             for p in inspect.signature(cls).parameters.values()
             if p.kind is not p.VAR_KEYWORD}
 

@@ -1,4 +1,5 @@
-"""Probabilistic family: kernels and metrics against numpy references and Keras's documented vectors."""
+"""Probabilistic family: kernels and metrics against numpy references and Keras's documented values.
+"""
 
 import functools
 
@@ -342,7 +343,7 @@ def test_bad_axis_is_rejected():
 def test_ignore_class_weight_must_broadcast_against_the_mask():
     # Keras multiplies the (N, T) mask by the weight as given: an (N,) weight does not broadcast.
     m = SCCE(ignore_class=0)
-    with pytest.raises(ValueError, match="sample_weight of shape .* the ignore_class mask"):
+    with pytest.raises(ValueError, match=r"sample_weight of shape .* the ignore_class mask"):
         m.update_state(np.zeros((4, 3), "int32"), np.ones((4, 3, 5)), sample_weight=np.ones(4))
     assert float(m.result()) == 0.0
 

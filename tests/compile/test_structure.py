@@ -104,7 +104,7 @@ def test_wrong_output_structure_at_update():
     flat.update_state(*REGRESSION)
     with pytest.raises(CompileMetricsError, match="structure"):
         flat.update_state([REGRESSION[0]] * 2, [REGRESSION[1]] * 2)
-    with pytest.raises(CompileMetricsError, match="2 entries for 1 outputs|sample_weight"):
+    with pytest.raises(CompileMetricsError, match=r"2 entries for 1 outputs|sample_weight"):
         pair = md.compile_metrics(None, ["mse", "mse"], output_names=["a", "b"])
         pair.update_state([REGRESSION[0]] * 2, [REGRESSION[1]] * 2,
                           sample_weight=[WEIGHTS, WEIGHTS, WEIGHTS])

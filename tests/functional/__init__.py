@@ -1,1 +1,2 @@
-"""Tests of the pure kernels in `metricdsl.functional` (a package: basenames repeat tests/builtin)."""
+"""Tests of the pure kernels in `metricdsl.functional` (a package: basenames repeat tests/builtin).
+"""

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+import references as ref
 
 import metricdsl as md
-import references as ref
 from metricdsl import functional as F
 from metricdsl.functional import _common
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 import references as ref
+
 from metricdsl import functional as F
 
 PER_SAMPLE = [

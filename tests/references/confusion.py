@@ -25,11 +25,11 @@ def auc_thresholds(num_thresholds=200, thresholds=None):
     """Keras AUC's thresholds (with ``-eps``/``1+eps`` end points) and its fast-path flag."""
     if thresholds is not None:
         inner = sorted(float(t) for t in np.atleast_1d(thresholds))
-        evenly = keras_evenly_distributed(np.array([0.0] + inner + [1.0]))
+        evenly = keras_evenly_distributed(np.array([0.0, *inner, 1.0]))
     else:
         inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         evenly = True
-    return [0.0 - EPSILON] + inner + [1.0 + EPSILON], evenly
+    return [0.0 - EPSILON, *inner, 1.0 + EPSILON], evenly
 
 
 def rate_thresholds(num_thresholds=200):
@@ -37,7 +37,7 @@ def rate_thresholds(num_thresholds=200):
     if num_thresholds == 1:
         return [0.5], False
     inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-    return [0.0] + inner + [1.0], True
+    return [0.0, *inner, 1.0], True
 
 
 def _top_k_filter(y_pred, k):
