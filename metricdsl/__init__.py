@@ -1,9 +1,9 @@
 """metricdsl: Keras-3-compatible machine-learning metrics on JAX, declared with ``Metric()``."""
 
 from . import config, ops
-from .builtin import *  # noqa: F401,F403
-from .builtin import __all__ as _builtin_names
 from .base import MetricEagerWarning
+from .builtin import *  # noqa: F403
+from .builtin import __all__ as _builtin_names
 from .compile import MetricCollection, compile_metrics
 from .evaluation import History, evaluate
 from .factory import Metric, MetricDefinitionError, custom_metric
@@ -17,7 +17,7 @@ __all__ = [
     "register", "serialize",
     "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
     "State", "config", "custom_metric", "mark_active", "ops", *_builtin_names,
-    "distributed", "testing", "load_state", "save_state",
+    "distributed", "testing", "load_state", "save_state",  # noqa: F405 - lazy, see __getattr__
 ]
 __version__ = "0.1.0"
 

@@ -283,7 +283,8 @@ def _check(path: Path, manifest: dict, obj: Any, metrics: list, names: list) -> 
 
 def _differences(saved: list, here: list) -> str:
     """The entries that differ, as ``name: saved shape dtype, here shape dtype``."""
-    shown = lambda entry: f"{entry[1]} {entry[2]}" if entry else "absent"
+    def shown(entry):
+        return f"{entry[1]} {entry[2]}" if entry else "absent"
     saved_by, here_by = {e[0]: e for e in saved}, {e[0]: e for e in here}
     names = list(dict.fromkeys([*saved_by, *here_by]))
     return "; ".join(f"{n}: saved {shown(saved_by.get(n))}, here {shown(here_by.get(n))}"

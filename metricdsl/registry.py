@@ -305,7 +305,7 @@ def _function_name(fn: Callable) -> str:
     for key, value in table.items():
         if value is fn:
             return key
-    name = getattr(fn, "__name__", None)
+    name = getattr(fn, "__name__", "")
     held = table.get(name)
     wrapped = getattr(fn, "__wrapped_metric__", None)
     if held is not None and wrapped is not None and getattr(held, "__wrapped_metric__", None) \

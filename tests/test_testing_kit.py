@@ -62,7 +62,7 @@ VALUES = [(np.array([1.0, 5.0], "float32"),), (np.array([2.0, 3.0], "float32"),)
 
 
 def test_wrong_aggregation_breaks_merge():
-    with pytest.raises(MetricCheckError, match="(?s)Peak breaks the law 'merge'.*Fix: Give every"):
+    with pytest.raises(MetricCheckError, match=r"(?s)Peak breaks the law 'merge'.*Fix: Give every"):
         check_metric(metric_peak, VALUES)
 
 
@@ -80,7 +80,7 @@ class Widening(md.metric_mean):
 
 
 def test_state_that_changes_dtype_breaks_one_compile():
-    with pytest.raises(MetricCheckError, match="'one_compile': 2 traces .* 3 batches"):
+    with pytest.raises(MetricCheckError, match=r"'one_compile': 2 traces .* 3 batches"):
         check_metric(Widening, [*VALUES, VALUES[0]])
 
 

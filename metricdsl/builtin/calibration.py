@@ -11,15 +11,28 @@ kernels live in `metricdsl.functional.calibration`.
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 import numpy as np
 
 from ..factory import Metric
-from ..functional import (MULTIOUTPUT, CalibrationBins, ExplainedVarianceSums, brier_score,
-                          calibration_bins, check_int, check_option, expected_calibration_error,
-                          explained_variance, explained_variance_sums)
+from ..functional import (
+    MULTIOUTPUT,
+    CalibrationBins,
+    ExplainedVarianceSums,
+    brier_score,
+    calibration_bins,
+    check_int,
+    check_option,
+    expected_calibration_error,
+    explained_variance,
+    explained_variance_sums,
+)
 from ..functional._common import aligned_shapes, metric_label
 from .reduction import metric_mean_wrapper
 

@@ -23,21 +23,42 @@ is True except for the confusion matrix (None).
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+    Real = float
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral, Real
 
 from .. import ops
 from ..factory import Metric
-from ..functional import (ClassCounts, average_precision_from_counts, balanced_accuracy,
-                          check_average, check_int, check_num_classes, check_option, check_unit,
-                          check_zero_division, class_confusion_matrix, class_counts, cohen_kappa,
-                          confusion_counts, evenly_spaced_thresholds, matthews_correlation,
-                          multiclass_f1_score, multiclass_precision, multiclass_recall,
-                          normalized_confusion_matrix)
+from ..functional import (
+    ClassCounts,
+    average_precision_from_counts,
+    balanced_accuracy,
+    check_average,
+    check_int,
+    check_num_classes,
+    check_option,
+    check_unit,
+    check_zero_division,
+    class_confusion_matrix,
+    class_counts,
+    cohen_kappa,
+    confusion_counts,
+    evenly_spaced_thresholds,
+    matthews_correlation,
+    multiclass_f1_score,
+    multiclass_precision,
+    multiclass_recall,
+    normalized_confusion_matrix,
+)
 from ..functional._common import metric_label
 
 __all__ = [
-    "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa", "metric_confusion_matrix",
+    "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa",
+    "metric_confusion_matrix",
     "metric_matthews_correlation", "metric_multiclass_f1_score", "metric_multiclass_precision",
     "metric_multiclass_recall",
 ]
@@ -98,7 +119,7 @@ def _precision_initialize(num_classes: Integral, average: str | None = "macro",
                           zero_division: Real = 0.0, threshold: Real | None = None,
                           top_k: Integral | None = None, name: str | None = "multiclass_precision",
                           dtype: Any = None):
-    """Multiclass (or multilabel) precision ``tp / (tp + fp)``, as scikit-learn's ``precision_score``.
+    """Multiclass (or multilabel) precision ``tp / (tp + fp)``, as sklearn's ``precision_score``.
 
     Counts are accumulated per class over every batch, weighted by
     ``sample_weight``; the result is scikit-learn's with
@@ -390,7 +411,7 @@ _AP_COUNTS = ("true_positives", "false_positives", "false_negatives")
 
 def _ap_initialize(num_thresholds: Integral = 200, name: str | None = "average_precision",
                    dtype: Any = None):
-    """Average precision ``Σ (R_j - R_{j+1})·P_j``, scikit-learn's step function, over binned scores.
+    """Average precision ``Σ (R_j - R_{j+1})·P_j``, sklearn's step function, over binned scores.
 
     Binary ``y_true`` (nonzero is positive) and scores ``y_pred`` in ``[0,
     1]`` (clipped) are counted at ``num_thresholds`` thresholds as

@@ -11,12 +11,15 @@ the list size. Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
+    Integral = int
+else:  # typeguard checks the ABCs at construction (numpy scalars pass)
+    from numbers import Integral
 
 from ..factory import Metric
-from ..functional import (check_int, hit_rate, mean_average_precision_at_k, ndcg,
-                          reciprocal_rank)
+from ..functional import check_int, hit_rate, mean_average_precision_at_k, ndcg, reciprocal_rank
 from ..functional._common import metric_label
 from .reduction import metric_mean_wrapper
 
@@ -55,7 +58,7 @@ metric_ndcg = Metric("NDCG", initialize=_ndcg_initialize, inherit=metric_mean_wr
 
 def _mrr_initialize(k: Integral | None = None, name: str | None = "mean_reciprocal_rank",
                     dtype: Any = None):
-    """Mean reciprocal rank: per list ``1 / rank`` of the first relevant item (0 if none in the top ``k``).
+    """Mean reciprocal rank: per list ``1 / rank`` of the first relevant item (0 if none by ``k``).
 
     Ties in ``y_pred`` are broken by position (the earlier item ranks first).
 

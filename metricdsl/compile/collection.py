@@ -86,7 +86,7 @@ class CollectionState(Sequence):
 jax.tree_util.register_pytree_with_keys(
     CollectionState,
     lambda s: ([(jax.tree_util.DictKey(n), x) for n, x in zip(s.names, s.states)], s.names),
-    lambda names, states: CollectionState(states, names),
+    lambda names, states: CollectionState(list(states), names),
     flatten_func=lambda s: (s.states, s.names))
 
 
@@ -290,6 +290,7 @@ class MetricCollection:
         """
         if self._layout is None:
             self.build(y_true, y_pred)
+        assert self._layout is not None  # build() sets it
         inputs = self._layout.inputs(y_true, y_pred, sample_weight)
         extra = self._extra(extra)
         while True:
@@ -304,7 +305,8 @@ class MetricCollection:
         try:
             with ops.validating(self._validates()):
                 for member in self._eager:
-                    member_update(member, None, *inputs, extra, False, eager=True)
+                    member_update(member, None, inputs[0], inputs[1], inputs[2], extra, False,
+                                  eager=True)
         except Exception:
             for member, values in zip(self._eager, saved):
                 for variable, value in zip(member.metric.variables, values):
@@ -400,6 +402,7 @@ class MetricCollection:
         self._check_state(state)
         if self._layout is None:  # built members or only trackers: the outputs give the layout
             self.build(y_true, y_pred)
+        assert self._layout is not None  # build() sets it
         members = self._members()
 
         def update(state, trues, preds, weights, extra):

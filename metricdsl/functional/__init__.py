@@ -15,40 +15,100 @@ Example:
     [0.5]
 """
 
-from .accuracy import (accuracy, binary_accuracy, categorical_accuracy, check_k,
-                       sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
-                       top_k_categorical_accuracy)
-from .confusion import (NEG_INF, AUCCurve, AUCSummationMethod, ConfusionCounts, RateConstraint,
-                        Thresholds, aligned_inputs, auc_from_counts, bucket_histogram, check_int,
-                        check_unit, confusion_counts, counts_from_histogram,
-                        evenly_spaced_thresholds, filter_top_k, is_evenly_distributed,
-                        one_or_all, parse_choice, parse_thresholds, precision_from_counts,
-                        rate_at_constraint, recall_from_counts, single_threshold_counts,
-                        threshold_buckets)
-from .calibration import (MULTIOUTPUT, CalibrationBins, ExplainedVarianceSums, brier_score,
-                          calibration_bins, expected_calibration_error, explained_variance,
-                          explained_variance_sums)
-from .classification import (AVERAGES, ClassCounts, average_precision_from_counts,
-                             balanced_accuracy, check_average,
-                             check_num_classes, check_option, check_zero_division,
-                             class_confusion_matrix, class_counts, class_labels, cohen_kappa,
-                             matthews_correlation, multiclass_f1_score, multiclass_precision,
-                             multiclass_recall, normalized_confusion_matrix)
+from ._common import float_pred, samplewise_values, weighted_sum, weighted_total_and_count
+from .accuracy import (
+                       accuracy,
+                       binary_accuracy,
+                       categorical_accuracy,
+                       check_k,
+                       sparse_categorical_accuracy,
+                       sparse_top_k_categorical_accuracy,
+                       top_k_categorical_accuracy,
+)
+from .calibration import (
+                       MULTIOUTPUT,
+                       CalibrationBins,
+                       ExplainedVarianceSums,
+                       brier_score,
+                       calibration_bins,
+                       expected_calibration_error,
+                       explained_variance,
+                       explained_variance_sums,
+)
+from .classification import (
+                       AVERAGES,
+                       ClassCounts,
+                       average_precision_from_counts,
+                       balanced_accuracy,
+                       check_average,
+                       check_num_classes,
+                       check_option,
+                       check_zero_division,
+                       class_confusion_matrix,
+                       class_counts,
+                       class_labels,
+                       cohen_kappa,
+                       matthews_correlation,
+                       multiclass_f1_score,
+                       multiclass_precision,
+                       multiclass_recall,
+                       normalized_confusion_matrix,
+)
+from .confusion import (
+                       NEG_INF,
+                       AUCCurve,
+                       AUCSummationMethod,
+                       ConfusionCounts,
+                       RateConstraint,
+                       Thresholds,
+                       aligned_inputs,
+                       auc_from_counts,
+                       bucket_histogram,
+                       check_int,
+                       check_unit,
+                       confusion_counts,
+                       counts_from_histogram,
+                       evenly_spaced_thresholds,
+                       filter_top_k,
+                       is_evenly_distributed,
+                       one_or_all,
+                       parse_choice,
+                       parse_thresholds,
+                       precision_from_counts,
+                       rate_at_constraint,
+                       recall_from_counts,
+                       single_threshold_counts,
+                       threshold_buckets,
+)
 from .correlation import concordance_correlation, pearson_correlation
 from .f_score import fbeta_counts, fbeta_from_counts, fbeta_predictions
 from .hinge import categorical_hinge, hinge, squared_hinge
 from .iou import binary_labels, confusion_matrix, iou_from_confusion_matrix
-from .probabilistic import (binary_crossentropy, binary_focal_crossentropy,
-                            categorical_crossentropy, categorical_focal_crossentropy,
-                            ignored_class_sample_weight, kl_divergence, poisson,
-                            sparse_categorical_crossentropy)
+from .probabilistic import (
+                       binary_crossentropy,
+                       binary_focal_crossentropy,
+                       categorical_crossentropy,
+                       categorical_focal_crossentropy,
+                       ignored_class_sample_weight,
+                       kl_divergence,
+                       poisson,
+                       sparse_categorical_crossentropy,
+)
 from .ranking import hit_rate, mean_average_precision_at_k, ndcg, reciprocal_rank
-from .regression import (cosine_similarity, huber, log_cosh, mean_absolute_error,
-                         mean_absolute_percentage_error, mean_squared_error,
-                         mean_squared_logarithmic_error, r2_batch_sums, r2_score, squared_error)
-from ._common import float_pred, samplewise_values, weighted_sum, weighted_total_and_count
+from .regression import (
+                       cosine_similarity,
+                       huber,
+                       log_cosh,
+                       mean_absolute_error,
+                       mean_absolute_percentage_error,
+                       mean_squared_error,
+                       mean_squared_logarithmic_error,
+                       r2_batch_sums,
+                       r2_score,
+                       squared_error,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # accuracy
     "accuracy", "binary_accuracy", "categorical_accuracy", "check_k",
     "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
@@ -64,7 +124,8 @@ __all__ = [
     "CalibrationBins", "ExplainedVarianceSums", "MULTIOUTPUT", "brier_score", "calibration_bins",
     "expected_calibration_error", "explained_variance", "explained_variance_sums",
     # classification
-    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy", "check_average", "check_num_classes",
+    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy",
+    "check_average", "check_num_classes",
     "check_option", "check_zero_division", "class_confusion_matrix", "class_counts",
     "class_labels", "cohen_kappa", "matthews_correlation", "multiclass_f1_score",
     "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",

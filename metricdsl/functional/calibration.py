@@ -1,4 +1,4 @@
-"""Calibration and goodness-of-fit kernels: Brier score, expected calibration error, explained variance.
+"""Calibration and goodness-of-fit kernels: Brier score, calibration error, explained variance.
 
 `brier_score` is per sample (its metric is a weighted mean).
 `calibration_bins` gives one batch's additive per-bin sums and
@@ -97,7 +97,10 @@ def expected_calibration_error(count: ArrayLike, confidence: ArrayLike, accuracy
 
 
 class ExplainedVarianceSums(NamedTuple):
-    """Per-output weighted sums, each ``(D,)``: ``Σw``, ``Σw·e``, ``Σw·e²``, ``Σw·y``, ``Σw·y²`` (``e = y - ŷ``)."""
+    """Per-output weighted sums, each ``(D,)``: ``Σw``, ``Σw·e``, ``Σw·e²``, ``Σw·y``, ``Σw·y²``.
+
+    ``e = y - ŷ`` is the residual.
+    """
 
     weight: jax.Array
     error: jax.Array

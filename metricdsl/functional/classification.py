@@ -35,7 +35,8 @@ from ._common import check_class_ids, is_int
 from .iou import confusion_matrix
 
 __all__ = [
-    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy", "check_average", "check_num_classes",
+    "AVERAGES", "ClassCounts", "average_precision_from_counts", "balanced_accuracy",
+    "check_average", "check_num_classes",
     "check_option", "check_zero_division", "class_confusion_matrix", "class_counts",
     "class_labels", "cohen_kappa", "matthews_correlation", "multiclass_f1_score",
     "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",
@@ -214,13 +215,19 @@ def multiclass_precision(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike, support: A
 
 def multiclass_recall(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike, support: ArrayLike, *,
                       average: str | None = "macro", zero_division: float = 0.0) -> jax.Array:
-    """scikit-learn's ``recall_score`` (``labels=range(C)``): ``tp / (tp + fn)``; see `multiclass_precision`."""
+    """scikit-learn's ``recall_score`` (``labels=range(C)``): ``tp / (tp + fn)``.
+
+    See `multiclass_precision`.
+    """
     return _score(lambda tp, fp, fn: (tp, tp + fn), (tp, fp, fn, support), average, zero_division)
 
 
 def multiclass_f1_score(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike, support: ArrayLike, *,
                         average: str | None = "macro", zero_division: float = 0.0) -> jax.Array:
-    """scikit-learn's ``f1_score`` (``labels=range(C)``): ``2tp / (2tp + fp + fn)``; see `multiclass_precision`."""
+    """scikit-learn's ``f1_score`` (``labels=range(C)``): ``2tp / (2tp + fp + fn)``.
+
+    See `multiclass_precision`.
+    """
     return _score(lambda tp, fp, fn: (2 * tp, 2 * tp + fp + fn), (tp, fp, fn, support), average,
                   zero_division)
 
@@ -317,7 +324,8 @@ def balanced_accuracy(cm: ArrayLike) -> jax.Array:
 
 # -- average precision from binned counts -------------------------------------------------------
 def average_precision_from_counts(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> jax.Array:
-    """scikit-learn's step-function AP ``Σ (R_j - R_{j+1})·P_j`` from counts at ascending thresholds.
+    """scikit-learn's step-function AP ``Σ (R_j - R_{j+1})·P_j`` from counts at ascending
+    thresholds.
 
     ``R_j = tp_j / (tp_j + fn_j)``, ``P_j = tp_j / (tp_j + fp_j)`` (0 when
     nothing is above threshold ``j``, where ``R_j - R_{j+1} = 0`` anyway) and

@@ -82,7 +82,7 @@ def hit_rate(y_true: ArrayLike, y_pred: ArrayLike, k: int | None = None) -> jax.
 
 def mean_average_precision_at_k(y_true: ArrayLike, y_pred: ArrayLike,
                                 k: int | None = None) -> jax.Array:
-    """Per-list AP@k: ``Σ_{i<=k} P@i·rel_i / min(k, R)`` with ``R`` relevant items; 0 if ``R = 0``."""
+    """Per-list AP@k: ``Σ_{i<=k} P@i·rel_i / min(k, R)``, ``R`` relevant items (0 if ``R = 0``)."""
     y_true, y_pred = _lists(y_true, y_pred, "metric_mean_average_precision_at_k")
     k = _cutoff(k, y_pred.shape[-1])
     relevant = _ranked_relevant(y_true, y_pred, k).astype(y_pred.dtype)

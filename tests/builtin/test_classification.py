@@ -126,5 +126,5 @@ def test_config_round_trip_and_compile_aliases():
     collection = md.compile_metrics(["mcc"])
     collection.update_state(Y_TRUE % 2, SCORES[:, :1])
     assert set(collection.result()) == {"mcc"}
-    with pytest.raises(ValueError, match="missing a required argument: .num_classes."):
+    with pytest.raises(ValueError, match=r"missing a required argument: .num_classes."):
         md.compile_metrics(["kappa"]).update_state(Y_TRUE, SCORES)

@@ -122,7 +122,7 @@ def test_degenerate_confusion_matrices_are_zero_not_nan():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="metric_x: Argument `num_classes` must be an integer"):
         F.check_num_classes("metric_x", 1)
-    with pytest.raises(ValueError, match="Invalid `average`.*Received: average='samples'"):
+    with pytest.raises(ValueError, match=r"Invalid `average`.*Received: average='samples'"):
         F.check_average("metric_x", "samples")
     with pytest.raises(ValueError, match="Invalid `zero_division`"):
         F.check_zero_division("metric_x", 0.5)
