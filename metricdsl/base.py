@@ -15,7 +15,6 @@ import copy
 import importlib
 import re
 import sys
-import warnings
 from typing import Any, cast
 
 import jax
@@ -23,12 +22,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import ops, scope
-from .arguments import check_raw, freeze, materialize, prepare_all, prepare_kwargs, unprepare
-from .entries import DEPTH, ENTRY_FACTORIES, ENTRY_POINTS, NO_SUPER_INIT, RAW, init_entry
+from .arguments import check_raw, materialize
+from .compiled import VERSION, CompiledPath, bump
+from .entries import DEPTH, ENTRY_FACTORIES, ENTRY_POINTS, NO_SUPER_INIT, init_entry
 from .errors import MetricEagerWarning
-from .scope import ensure_privates, privates_of
 from .state import State
-from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
+from .tracing import TraceGuard
 from .variables import Variable, compensated_sum, zeros
 
 __all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
@@ -53,40 +52,6 @@ def auto_name(classname: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
-_CACHE: dict[tuple, Any] = {}
-
-
-_VALIDATED = "_validated"  # suffix of the compiled-function kinds that run value checks
-
-
-class _Compiled:
-    """One guarded, jitted stateless function shared by all instances with the same static key."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.guarded = GuardedJit(self._traced, validated=kind.endswith(_VALIDATED))
-
-    def _traced(self, metric, state, payload):
-        metrics = [metric, *metric._md_all_metrics()]
-        for owner in metrics:
-            for value in owner.__dict__.values():
-                watch_function(value)
-        member = "update_state" if self.kind.startswith("update") else "result"
-        with TraceGuard(metrics, member), ops.validating(self.guarded.validated):
-            if member == "update_state":
-                args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
-                _, values, residuals = metric._md_in_scope(
-                    state[0], lambda: metric.update_state(*args, **kwargs), state[1])
-                return tuple(values), tuple(residuals)
-            return metric._md_in_scope(state[0], metric.result, state[1])[0]
-
-    def __deepcopy__(self, memo) -> _Compiled:
-        return self  # a shared cache entry: copies of a metric share it too
-
-    def __call__(self, metric, state, payload):
-        return self.guarded(metric, state, payload)
-
-
 def _config_value(value: Any) -> Any:
     """``value`` with numpy scalars (also inside lists and tuples) as Python numbers."""
     if isinstance(value, np.generic):
@@ -105,7 +70,7 @@ def _bad_constructor_argument(cls, argument, expected, value):
     raise TypeError(f"{cls.__name__}: {argument} must be {expected}; received {given}.{hint}")
 
 
-class MetricBase:
+class MetricBase(CompiledPath):
     """Keras 3's ``Metric`` API; `metricdsl.Metric` is this class plus the factory."""
 
     __metricdsl_metric__ = True
@@ -162,10 +127,10 @@ class MetricBase:
             if isinstance(item, MetricBase) and item is not self \
                     and not any(item is m for m in self._metrics):
                 self._metrics.append(item)
-                _bump()
+                bump()
             elif isinstance(item, Variable) and not any(item is v for v in self._variables):
                 self._variables.append(item)
-                _bump()
+                bump()
 
     def _check_super_called(self) -> None:
         if "_variables" not in self.__dict__:
@@ -190,7 +155,7 @@ class MetricBase:
         self._check_super_called()
         variable = Variable(shape, initializer, dtype, name=name, aggregation=aggregation)
         self._variables.append(variable)
-        _bump()
+        bump()
         return variable
 
     def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None,
@@ -203,13 +168,13 @@ class MetricBase:
     def variables(self) -> list[Variable]:
         """Own variables in creation order, then each tracked sub-metric's, recursively."""
         cached = self.__dict__.get("_md_vars")
-        if cached is not None and cached[0] == _VERSION[0]:
+        if cached is not None and cached[0] == VERSION[0]:
             return list(cached[1])
         self._check_super_called()
         out = list(self._variables)
         for metric in self._metrics:
             out.extend(metric.variables)
-        object.__setattr__(self, "_md_vars", (_VERSION[0], tuple(out)))
+        object.__setattr__(self, "_md_vars", (VERSION[0], tuple(out)))
         return out
 
     def _md_all_metrics(self) -> list[MetricBase]:
@@ -365,117 +330,6 @@ class MetricBase:
                                               self.reset_state)
         return self._md_state(new, residuals)
 
-    # -- compiled stateful path ------------------------------------------------------------
-    def _md_key(self) -> tuple:
-        fp = self.__dict__.get("_md_fp")
-        if fp is None:
-            ensure_privates(self)
-            fp = tuple((k, freeze(v)) for k, v in self.__dict__.items()
-                       if not k.startswith("_md_") and k not in ("name", "_variables", "_metrics"))
-            fp += tuple((id(p._md_definition), tuple((k, freeze(v)) for k, v in
-                                                     p.md_state().items()))
-                        for p in privates_of(self))
-            object.__setattr__(self, "_md_fp", fp)
-        subs = self.__dict__.get("_metrics")
-        return (type(self), fp, tuple(m._md_key() for m in subs)) if subs else (type(self), fp)
-
-    def _md_go_eager(self, reason: str) -> None:
-        type.__setattr__(type(self), "_md_eager_detected", True)
-        warnings.warn(
-            f"Metric class {type(self).__name__}: {reason}; it cannot be compiled with jax.jit and "
-            "runs eagerly from now on (slower). Keep Python state changes and value-dependent "
-            "Python branches out of update_state/result, or set m.run_eagerly = True.",
-            MetricEagerWarning, stacklevel=4)
-
-    def _md_compiled(self, kind: str) -> _Compiled:
-        """The shared compiled function for this class and static configuration."""
-        slot = "_md_fn_" + kind
-        compiled = self.__dict__.get(slot)
-        if compiled is None:
-            key = (kind, self._md_key())
-            compiled = _CACHE.get(key)
-            if compiled is None:
-                compiled = _CACHE[key] = _Compiled(kind)
-            if not self.__dict__.get("_metrics"):  # sub-metrics' configs can change: no pin
-                object.__setattr__(self, slot, compiled)
-        return compiled
-
-    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
-        if not (self.run_eagerly or type(self).__dict__.get("_md_eager_detected")):
-            try:
-                return self._md_compiled(kind)(self, state, payload)
-            except SideEffect as effect:
-                self._md_go_eager(str(effect))
-            except TRACER_ERRORS as err:
-                self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
-        return eager()
-
-    def _md_live_state(self) -> tuple[tuple, tuple, tuple]:
-        """``(variables, compensated variables, state)``: the stateful path's compiled input."""
-        cached = self.__dict__.get("_md_vars")
-        if cached is not None and cached[0] == _VERSION[0]:
-            variables = cached[1]
-        else:
-            variables = tuple(self.variables)
-        compensated = self.__dict__.get("_md_comp")
-        if compensated is None or compensated[0] is not variables:
-            compensated = (variables, tuple(v for v in variables if v.compensated))
-            object.__setattr__(self, "_md_comp", compensated)
-        state = (tuple([v._value for v in variables]),
-                 tuple([v._residual for v in compensated[1]]))
-        return variables, compensated[1], state
-
-    def _md_update_entry(self, args, kwargs) -> None:
-        if not self.built:
-            self._md_build_from(args, kwargs)
-        variables, compensated, state = self._md_live_state()
-        payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
-        kind = "update" + _VALIDATED if self.validate else "update"
-        values, residuals = self._md_compiled_call(
-            kind, state, payload, lambda: self._md_eager_update(
-                state, unprepare(payload[0]), unprepare(payload[1] or {})))
-        if len(values) != len(variables):
-            variables = self.variables
-            compensated = [v for v in variables if v.compensated]
-        for variable, value in zip(variables, values):
-            variable._value = value
-        for variable, residual in zip(compensated, residuals):
-            variable._residual = residual
-
-    def _md_eager_update(self, state, args, kwargs) -> tuple:
-        with ops.validating(self.validate):
-            _, values, residuals = self._md_in_scope(
-                state[0], lambda: RAW["update_state"](self, *args, **kwargs), state[1])
-            return values, residuals
-
-    def _md_build_from(self, args, kwargs) -> None:
-        y_true = kwargs.get("y_true", args[0] if args else None)
-        y_pred = kwargs.get("y_pred", args[1] if len(args) > 1 else None)
-        specs = [None if a is None else jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(
-            ops.unwrap(a) if not isinstance(a, (list, tuple)) else np.asarray(a)))
-            for a in (y_true, y_pred)]
-        self.build(*specs)
-        object.__setattr__(self, "_md_build_specs",
-                           [None if s is None else (s.shape, s.dtype.name) for s in specs])
-
-    def _md_result_entry(self) -> Any:
-        self._check_super_called()
-        self._md_require_built()
-        state = self._md_live_state()[2]
-        return self._md_compiled_call("result", state, None, lambda: self._md_in_scope(
-            state[0], lambda: RAW["result"](self), state[1])[0])
-
-    def _md_reset_entry(self) -> None:
-        self._check_super_called()
-        variables = self.variables
-        _, new, residuals = self._md_in_scope([v._value for v in variables],
-                                              lambda: RAW["reset_state"](self))
-        variables = self.variables
-        for variable, value in zip(variables, new):
-            variable._value = value
-        for variable, residual in zip([v for v in variables if v.compensated], residuals):
-            variable._residual = residual
-
     # -- merging ---------------------------------------------------------------------------
     def merge_state(self, metrics) -> None:
         """Combine other instances' states into this one, per variable ``aggregation``.
@@ -567,9 +421,6 @@ class MetricBase:
         return new
 
 
-_VERSION = [0]
-
-
 def _split_state(state: Any) -> tuple[Any, Any]:
     """``(values, residuals)`` of a `State`; a plain sequence has no residuals (None)."""
     if isinstance(state, State):
@@ -584,10 +435,6 @@ def _forget_key(metric: MetricBase) -> None:
 
 
 scope.CHANGED.notify = _forget_key
-
-
-def _bump() -> None:
-    _VERSION[0] += 1
 
 
 def _walk(value: Any):

@@ -30,6 +30,7 @@ import jax
 from jax.experimental import checkify
 
 from . import scope
+from .arguments import Identity
 from .scope import NOTHING, READS
 
 __all__ = [
@@ -107,9 +108,9 @@ def _freeze(value: Any) -> Any:
     try:
         hash(value)
     except TypeError:
-        return _Identity(value)
+        return Identity(value)
     return (type(value), value) if isinstance(value, (int, float, str, bytes, complex)) \
-        else _Identity(value)
+        else Identity(value)
 
 
 def _shallow(value: Any) -> tuple | None:
@@ -126,21 +127,6 @@ def _same_items(a: tuple | None, b: tuple | None) -> bool:
     if a is None or b is None or a[0] != b[0] or len(a[1]) != len(b[1]):
         return a is b
     return all(x is y for x, y in zip(a[1], b[1]))
-
-
-class _Identity:
-    """Identity-compared, identity-hashed wrapper (for values without value equality)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is _Identity and other.obj is self.obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
 
 
 class GuardedJit:

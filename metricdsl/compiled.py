@@ -1,0 +1,190 @@
+"""The compiled stateful path: a metric's ``update_state``/``result`` at top level.
+
+`CompiledPath` (a base of `metricdsl.base.MetricBase`) holds the methods the
+entry wrappers call: they fetch the compiled stateless function shared per
+(class, static configuration) — a `metricdsl.tracing.GuardedJit` that stays
+exact when the Python values the methods read change — run it on the
+variables' values (and the residuals of compensated sums), and write the new
+values back only on success, so an update that raises leaves the state as it
+was. A method that cannot be traced switches its class to eager, once, with a
+`MetricEagerWarning` naming what happened.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import ops
+from .arguments import freeze, prepare_all, prepare_kwargs, unprepare
+from .entries import RAW
+from .errors import MetricEagerWarning
+from .scope import ensure_privates, privates_of
+from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
+
+__all__ = ["VERSION", "CompiledPath", "bump"]
+
+#: Bumped whenever a metric gains a variable or sub-metric (invalidates cached layouts).
+VERSION = [0]
+
+
+def bump() -> None:
+    """A metric's variable layout changed somewhere: cached layouts are stale."""
+    VERSION[0] += 1
+
+
+_CACHE: dict[tuple, Any] = {}
+
+
+_VALIDATED = "_validated"  # suffix of the compiled-function kinds that run value checks
+
+
+class _Compiled:
+    """One guarded, jitted stateless function shared by all instances with the same static key."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.guarded = GuardedJit(self._traced, validated=kind.endswith(_VALIDATED))
+
+    def _traced(self, metric, state, payload):
+        metrics = [metric, *metric._md_all_metrics()]
+        for owner in metrics:
+            for value in owner.__dict__.values():
+                watch_function(value)
+        member = "update_state" if self.kind.startswith("update") else "result"
+        with TraceGuard(metrics, member), ops.validating(self.guarded.validated):
+            if member == "update_state":
+                args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
+                _, values, residuals = metric._md_in_scope(
+                    state[0], lambda: metric.update_state(*args, **kwargs), state[1])
+                return tuple(values), tuple(residuals)
+            return metric._md_in_scope(state[0], metric.result, state[1])[0]
+
+    def __deepcopy__(self, memo) -> _Compiled:
+        return self  # a shared cache entry: copies of a metric share it too
+
+    def __call__(self, metric, state, payload):
+        return self.guarded(metric, state, payload)
+
+
+class CompiledPath:
+    """The compiled stateful methods of every metric (mixed into `MetricBase`)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # the rest of the metric API comes from MetricBase
+        def __getattr__(self, name: str) -> Any: ...
+
+    def _md_key(self) -> tuple:
+        fp = self.__dict__.get("_md_fp")
+        if fp is None:
+            ensure_privates(self)
+            fp = tuple((k, freeze(v)) for k, v in self.__dict__.items()
+                       if not k.startswith("_md_") and k not in ("name", "_variables", "_metrics"))
+            fp += tuple((id(p._md_definition), tuple((k, freeze(v)) for k, v in
+                                                     p.md_state().items()))
+                        for p in privates_of(self))
+            object.__setattr__(self, "_md_fp", fp)
+        subs = self.__dict__.get("_metrics")
+        return (type(self), fp, tuple(m._md_key() for m in subs)) if subs else (type(self), fp)
+
+    def _md_go_eager(self, reason: str) -> None:
+        type.__setattr__(type(self), "_md_eager_detected", True)
+        warnings.warn(
+            f"Metric class {type(self).__name__}: {reason}; it cannot be compiled with jax.jit and "
+            "runs eagerly from now on (slower). Keep Python state changes and value-dependent "
+            "Python branches out of update_state/result, or set m.run_eagerly = True.",
+            MetricEagerWarning, stacklevel=4)
+
+    def _md_compiled(self, kind: str) -> _Compiled:
+        """The shared compiled function for this class and static configuration."""
+        slot = "_md_fn_" + kind
+        compiled = self.__dict__.get(slot)
+        if compiled is None:
+            key = (kind, self._md_key())
+            compiled = _CACHE.get(key)
+            if compiled is None:
+                compiled = _CACHE[key] = _Compiled(kind)
+            if not self.__dict__.get("_metrics"):  # sub-metrics' configs can change: no pin
+                object.__setattr__(self, slot, compiled)
+        return compiled
+
+    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
+        if not (self.run_eagerly or type(self).__dict__.get("_md_eager_detected")):
+            try:
+                return self._md_compiled(kind)(self, state, payload)
+            except SideEffect as effect:
+                self._md_go_eager(str(effect))
+            except TRACER_ERRORS as err:
+                self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
+        return eager()
+
+    def _md_live_state(self) -> tuple[tuple, tuple, tuple]:
+        """``(variables, compensated variables, state)``: the stateful path's compiled input."""
+        cached = self.__dict__.get("_md_vars")
+        if cached is not None and cached[0] == VERSION[0]:
+            variables = cached[1]
+        else:
+            variables = tuple(self.variables)
+        compensated = self.__dict__.get("_md_comp")
+        if compensated is None or compensated[0] is not variables:
+            compensated = (variables, tuple(v for v in variables if v.compensated))
+            object.__setattr__(self, "_md_comp", compensated)
+        state = (tuple([v._value for v in variables]),
+                 tuple([v._residual for v in compensated[1]]))
+        return variables, compensated[1], state
+
+    def _md_update_entry(self, args, kwargs) -> None:
+        if not self.built:
+            self._md_build_from(args, kwargs)
+        variables, compensated, state = self._md_live_state()
+        payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
+        kind = "update" + _VALIDATED if self.validate else "update"
+        values, residuals = self._md_compiled_call(
+            kind, state, payload, lambda: self._md_eager_update(
+                state, unprepare(payload[0]), unprepare(payload[1] or {})))
+        if len(values) != len(variables):
+            variables = self.variables
+            compensated = [v for v in variables if v.compensated]
+        for variable, value in zip(variables, values):
+            variable._value = value
+        for variable, residual in zip(compensated, residuals):
+            variable._residual = residual
+
+    def _md_eager_update(self, state, args, kwargs) -> tuple:
+        with ops.validating(self.validate):
+            _, values, residuals = self._md_in_scope(
+                state[0], lambda: RAW["update_state"](self, *args, **kwargs), state[1])
+            return values, residuals
+
+    def _md_build_from(self, args, kwargs) -> None:
+        y_true = kwargs.get("y_true", args[0] if args else None)
+        y_pred = kwargs.get("y_pred", args[1] if len(args) > 1 else None)
+        specs = [None if a is None else jax.ShapeDtypeStruct(np.shape(a), jnp.result_type(
+            ops.unwrap(a) if not isinstance(a, (list, tuple)) else np.asarray(a)))
+            for a in (y_true, y_pred)]
+        self.build(*specs)
+        object.__setattr__(self, "_md_build_specs",
+                           [None if s is None else (s.shape, s.dtype.name) for s in specs])
+
+    def _md_result_entry(self) -> Any:
+        self._check_super_called()
+        self._md_require_built()
+        state = self._md_live_state()[2]
+        return self._md_compiled_call("result", state, None, lambda: self._md_in_scope(
+            state[0], lambda: RAW["result"](self), state[1])[0])
+
+    def _md_reset_entry(self) -> None:
+        self._check_super_called()
+        variables = self.variables
+        _, new, residuals = self._md_in_scope([v._value for v in variables],
+                                              lambda: RAW["reset_state"](self))
+        variables = self.variables
+        for variable, value in zip(variables, new):
+            variable._value = value
+        for variable, residual in zip([v for v in variables if v.compensated], residuals):
+            variable._residual = residual
