@@ -17,13 +17,7 @@ Every accuracy has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-    Real = float
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral, Real
+from typing import Any
 
 from ..factory import Metric
 from ..functional import (
@@ -36,6 +30,7 @@ from ..functional import (
     top_k_categorical_accuracy,
 )
 from ..functional._common import metric_label
+from ..functional.numbers import Integral, Real
 from .reduction import metric_mean_wrapper
 
 __all__ = [

@@ -11,12 +11,7 @@ kernels live in `metricdsl.functional.calibration`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +29,7 @@ from ..functional import (
     explained_variance_sums,
 )
 from ..functional._common import aligned_shapes, metric_label
+from ..functional.numbers import Integral
 from .reduction import metric_mean_wrapper
 
 __all__ = ["metric_brier_score", "metric_expected_calibration_error", "metric_explained_variance"]

@@ -23,13 +23,7 @@ is True except for the confusion matrix (None).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-    Real = float
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral, Real
+from typing import Any
 
 from .. import ops
 from ..factory import Metric
@@ -55,6 +49,7 @@ from ..functional import (
     normalized_confusion_matrix,
 )
 from ..functional._common import metric_label
+from ..functional.numbers import Integral, Real
 
 __all__ = [
     "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa",

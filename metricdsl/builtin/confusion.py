@@ -16,12 +16,7 @@ where Keras's stall.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral
+from typing import Any
 
 from ..factory import Metric
 from ..functional import (
@@ -33,6 +28,7 @@ from ..functional import (
     recall_from_counts,
 )
 from ..functional._common import metric_label
+from ..functional.numbers import Integral
 from ._confusion_members import (
     add_count_variables,
     batch_counts,

@@ -11,15 +11,11 @@ The kernels live in `metricdsl.functional.correlation`; both metrics have
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral
+from typing import Any
 
 from ..factory import Metric
 from ..functional import concordance_correlation, pearson_correlation
+from ..functional.numbers import Integral
 from ._members import paired_update_state
 from .reduction import metric_mean_wrapper
 

@@ -17,13 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-    Real = float
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +25,7 @@ from .. import ops
 from ..factory import Metric
 from ..functional import binary_labels, confusion_matrix, iou_from_confusion_matrix
 from ..functional._common import check_class_ids, is_int, metric_label
+from ..functional.numbers import Integral, Real
 
 #: What Keras accepts for ``target_class_ids`` and the ``sparse_*`` flags.
 ClassIds = Sequence[Integral] | np.ndarray

@@ -18,13 +18,7 @@ is a loss: ``higher_is_better = False``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-    Real = float
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral, Real
+from typing import Any
 
 import jax
 from jax.typing import ArrayLike
@@ -40,6 +34,7 @@ from ..functional import (
     poisson,
     sparse_categorical_crossentropy,
 )
+from ..functional.numbers import Integral, Real
 from .reduction import metric_mean_wrapper
 
 __all__ = [

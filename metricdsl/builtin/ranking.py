@@ -11,16 +11,12 @@ the list size. Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral
+from typing import Any
 
 from ..factory import Metric
 from ..functional import check_int, hit_rate, mean_average_precision_at_k, ndcg, reciprocal_rank
 from ..functional._common import metric_label
+from ..functional.numbers import Integral
 from .reduction import metric_mean_wrapper
 
 __all__ = ["metric_hit_rate", "metric_mean_average_precision_at_k", "metric_mean_reciprocal_rank",

@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +35,7 @@ from ..functional import (
     squared_error,
 )
 from ..functional._common import aligned_shapes, check_broadcast, check_pair, metric_label
+from ..functional.numbers import Integral
 from ._members import paired_update_state
 from .reduction import metric_mean, metric_mean_wrapper
 

@@ -11,13 +11,7 @@ as in `confusion`). Every metric here has ``higher_is_better = True``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # type checkers do not count int/float as the numbers ABCs
-    Integral = int
-    Real = float
-else:  # typeguard checks the ABCs at construction (numpy scalars pass)
-    from numbers import Integral, Real
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -39,6 +33,7 @@ from ..functional import (
     rate_at_constraint,
 )
 from ..functional._common import metric_label
+from ..functional.numbers import Integral, Real
 from ._confusion_members import (
     COUNT_NAMES,
     add_count_variables,
