@@ -141,3 +141,17 @@ def test_collections_keep_float32_sums_exact():
         collection.update_state(y_true, jnp.ones((1, 1)))
     result = collection.result()["mean_absolute_error"]
     assert float(result) == float(np.float32((2**24 + 4) / 5))  # a stalled sum gives 2^24/5
+
+
+def test_a_billion_samples_of_float32_batch_sums_stay_within_1e7_of_float64():
+    # 2,000 updates, each adding one batch's sum of 500,000 samples (10^9 samples in all):
+    # the compensated running sum equals the float64 sum of the same float32 increments.
+    rng = np.random.default_rng(7)
+    increments = (rng.uniform(0.0, 1.0, size=2000) * 500_000).astype("float32")
+    m = md.metric_sum()
+    final, _ = jax.lax.scan(lambda s, x: (m.stateless_update_state(s, x[None]), None),
+                            m.stateless_reset_state(), jnp.asarray(increments))
+    exact = increments.astype("float64").sum()
+    assert abs(float(m.stateless_result(final)) - exact) / exact < 1e-7
+    plain, _ = jax.lax.scan(lambda s, x: (s + x, None), jnp.float32(0), jnp.asarray(increments))
+    assert abs(float(plain) - exact) / exact > abs(float(m.stateless_result(final)) - exact) / exact
