@@ -112,6 +112,17 @@ def _elementwise_bce(y_true, y_pred, from_logits):
     return -(y_true * jnp.log(y_pred) + (1.0 - y_true) * jnp.log(1.0 - y_pred))
 
 
+def _binary_inputs(name: str, y_true: ArrayLike, y_pred: ArrayLike, label_smoothing: float,
+                   axis: int) -> tuple[jax.Array, jax.Array]:
+    """The binary cross-entropies' inputs: same shape, a valid ``axis``, smoothed labels."""
+    owner = kernel_label(name)
+    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
+    _check_axis(owner, axis, y_pred.ndim)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return y_true, y_pred
+
+
 def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool = False,
                         label_smoothing: float = 0.0, axis: int = -1) -> jax.Array:
     """Per-sample ``mean(−(t·log p + (1 − t)·log(1 − p)), axis)``.
@@ -123,11 +134,8 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, from_logits: bool 
     Raises:
         ValueError: if the shapes differ or ``y_pred`` has rank 0.
     """
-    owner = kernel_label("binary_crossentropy")
-    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
-    _check_axis(owner, axis, y_pred.ndim)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    y_true, y_pred = _binary_inputs("binary_crossentropy", y_true, y_pred, label_smoothing,
+                                    axis)
     if axis in (-1, y_pred.ndim - 1):
         return reduce_last_axis(lambda t, p: _elementwise_bce(t, p, from_logits), y_true, y_pred)
     return jnp.mean(_elementwise_bce(y_true, y_pred, from_logits), axis=axis)
@@ -263,11 +271,8 @@ def binary_focal_crossentropy(y_true: ArrayLike, y_pred: ArrayLike,
     Raises:
         ValueError: if the shapes differ or ``y_pred`` has rank 0.
     """
-    owner = kernel_label("binary_focal_crossentropy")
-    y_true, y_pred = _same_shape_pair(owner, y_true, y_pred)
-    _check_axis(owner, axis, y_pred.ndim)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    y_true, y_pred = _binary_inputs("binary_focal_crossentropy", y_true, y_pred,
+                                    label_smoothing, axis)
     if from_logits:
         y_pred = jax.nn.sigmoid(y_pred)
     p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
