@@ -28,7 +28,7 @@ from .entries import DEPTH, ENTRY_FACTORIES, ENTRY_POINTS, NO_SUPER_INIT, init_e
 from .errors import MetricEagerWarning
 from .state import State
 from .tracing import TraceGuard
-from .variables import Variable, compensated_sum, zeros
+from .variables import Variable, merge_compensated, zeros
 
 __all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
            "merge_values", "runs_eagerly", "sub_metrics", "to_snake_case", "trace_guard"]
@@ -286,9 +286,8 @@ class MetricBase(CompiledPath):
         for i, (variable, a, b) in enumerate(zip(variables, values_a, values_b)):
             if variable.compensated:
                 a, b = jnp.asarray(a, variable.dtype), jnp.asarray(b, variable.dtype)
-                total, residual = compensated_sum(a, res_a.get(i, jnp.zeros_like(a)), b)
-                total, residual = compensated_sum(total, residual,
-                                                  res_b.get(i, jnp.zeros_like(b)))
+                total, residual = merge_compensated(a, res_a.get(i, jnp.zeros_like(a)),
+                                                    b, res_b.get(i, jnp.zeros_like(b)))
                 values.append(total)
                 residuals.append(residual)
             else:
@@ -365,9 +364,8 @@ class MetricBase(CompiledPath):
                 # The same class's compensated Variables: each carries a residual array.
                 total, residual = variable._value, cast(jax.Array, variable._residual)
                 for other in theirs:
-                    total, residual = compensated_sum(total, residual, other._value)
-                    total, residual = compensated_sum(total, residual,
-                                                      cast(jax.Array, other._residual))
+                    total, residual = merge_compensated(total, residual, other._value,
+                                                        cast(jax.Array, other._residual))
                 variable._value, variable._residual = total, residual
             elif theirs:
                 variable.assign(merge_values(variable, [variable.value] +

@@ -291,17 +291,11 @@ def scoped(fn: types.FunctionType, definition: Definition, name: str, *,
 
 
 def _log_cells(cells: tuple) -> None:
-    from .tracing import watch_function
+    from .tracing import watch_cells
 
     log = READS.log
     assert log is not None  # called only while a trace is being logged
-    for cell in cells:
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            value = NOTHING
-        log.append((cell, None, value))
-        watch_function(value, log)
+    watch_cells(cells, log)
 
 
 def active_property(fn: types.FunctionType) -> types.FunctionType:

@@ -35,7 +35,7 @@ from .scope import NOTHING, READS
 
 __all__ = [
     "TRACER_ERRORS", "GuardedJit", "SideEffect", "TraceGuard", "capture_stdout",
-    "release_stdout", "watch_function",
+    "release_stdout", "watch_cells", "watch_function",
 ]
 
 #: Errors jax raises when traced code needs a concrete value (Python branching on arrays).
@@ -87,7 +87,12 @@ def watch_function(fn: Any, log: list | None = None) -> None:
         value = fn_globals.get(name, NOTHING)
         log.append((fn_globals, name, value))
         watch_function(value, log)
-    for cell in fn.__closure__ or ():
+    watch_cells(fn.__closure__ or (), log)
+
+
+def watch_cells(cells: tuple, log: list) -> None:
+    """Record each closure cell with its value, and what functions held there can read."""
+    for cell in cells:
         value = _cell_value(cell)
         log.append((cell, None, value))
         watch_function(value, log)

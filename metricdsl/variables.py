@@ -306,6 +306,13 @@ def plain_variable(name, shape, dtype, aggregation, initializer, value) -> Varia
     return plain
 
 
+def merge_compensated(total: jax.Array, residual: jax.Array, other_total: jax.Array,
+                      other_residual: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Fold another compensated ``(total, residual)`` pair into this one (exact merging)."""
+    total, residual = compensated_sum(total, residual, other_total)
+    return compensated_sum(total, residual, other_residual)
+
+
 class _Spec:
     """A Variable's static part in a pytree: compared by name, shape, dtype and aggregation."""
 
