@@ -25,7 +25,7 @@ COUNTS = ("accuracy", "auc", "true_positives", "count_mean")
 
 
 def _run(path: Path) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     env.pop("XLA_FLAGS", None)
     return subprocess.run([sys.executable, str(path)], cwd=ROOT, env=env, capture_output=True,
                           text=True, check=True, timeout=600).stdout
@@ -156,7 +156,7 @@ def test_lazy_modules_keep_import_fast():
     code = ("import sys, time; t = time.perf_counter(); import {0}; "
             "print(time.perf_counter() - t, sorted(m for m in sys.modules "
             "if m in ('metricdsl.distributed', 'metricdsl.testing', 'metricdsl.checkpoint')))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 
     def best(module):
         runs = [subprocess.run([sys.executable, "-c", code.format(module)], cwd=ROOT, env=env,

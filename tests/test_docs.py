@@ -128,7 +128,7 @@ def test_stated_outputs_trailing_and_below():
 
 
 def test_quickstart_prints_real_results():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     out = subprocess.run([sys.executable, str(ROOT / "examples" / "quickstart.py")], cwd=ROOT,
                          env=env, capture_output=True, text=True, check=True).stdout
     assert "Intermediate result: 1.0" in out and "Final result: 3.0" in out
