@@ -1,6 +1,7 @@
 """Type checkers see metricdsl's public API as a user project outside it does.
 
-pyright (basic) and mypy check the files in tests/typing/ from a temporary
+pyright (basic) and mypy check the files in tests/typing/ and the python
+blocks of docs/types.md (with its recipes for the free names) from a temporary
 directory, resolving ``import metricdsl`` through the interpreter's path (the
 editable install's static ``.pth`` entry, or ``PYTHONPATH=src``):
 ``user_code.py`` must be clean, each line of ``user_errors.py`` marked
@@ -30,6 +31,7 @@ SRC = Path(md.__file__).resolve().parent.parent  # the tree these tests import
 PYRIGHT = shutil.which("pyright", path=str(Path(sys.executable).parent)) or shutil.which("pyright")
 HAS_MYPY = importlib.util.find_spec("mypy") is not None
 BUILTINS_FILE = "all_builtins.py"
+TYPES_PAGE = ROOT / "docs" / "types.md"
 # mypy need not analyse jax and numpy for these checks: skipping them keeps a cold run short.
 MYPY_CONFIG = """[mypy]
 [mypy-jax.*,jaxlib.*,numpy.*,ml_dtypes.*,scipy.*,opt_einsum.*]
@@ -54,13 +56,23 @@ def _builtin_calls() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _page_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", TYPES_PAGE.read_text(), flags=re.DOTALL)
+
+
+DOCS_FILES = [f"docs_types_{i}.py" for i in range(len(_page_blocks("python")))]
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
-    """A user project: the typing cases, the generated calls and a copy of __builtins__.pyi."""
+    """A user project: the typing cases, the generated calls, docs/types.md's python blocks
+    and, as its ``__builtins__.pyi``, the page's ``pyi`` block."""
     path = tmp_path_factory.mktemp("typing_user")
     for case in CASES.glob("*.py"):
         shutil.copy(case, path / case.name)
-    shutil.copy(ROOT / "__builtins__.pyi", path / "__builtins__.pyi")
+    for name, block in zip(DOCS_FILES, _page_blocks("python")):
+        (path / name).write_text(block)
+    (path / "__builtins__.pyi").write_text(_page_blocks("pyi")[0])
     (path / BUILTINS_FILE).write_text(_builtin_calls())
     (path / "pyrightconfig.json").write_text(
         json.dumps({"typeCheckingMode": "basic", "pythonVersion": "3.11"}))
@@ -77,7 +89,7 @@ def pyright_errors(workdir) -> dict[str, dict[int, set[str]]]:
     """``{file name: {line: pyright rules}}`` of one pyright run over the user project."""
     if PYRIGHT is None:
         pytest.skip("pyright is not installed (pip install -e '.[dev]')")
-    files = ["user_code.py", "user_errors.py", "user_builtins.py", BUILTINS_FILE]
+    files = ["user_code.py", "user_errors.py", "user_builtins.py", BUILTINS_FILE, *DOCS_FILES]
     run = subprocess.run([PYRIGHT, "--outputjson", "--pythonpath", sys.executable, *files],
                          cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300)
     report = json.loads(run.stdout)
@@ -95,7 +107,7 @@ def mypy_errors(workdir) -> dict[str, dict[int, set[str]]]:
     """``{file name: {line: mypy error codes}}`` of one mypy run over the user project."""
     if not HAS_MYPY:
         pytest.skip("mypy is not installed (pip install -e '.[dev]')")
-    files = ["user_code.py", "user_errors.py", BUILTINS_FILE]
+    files = ["user_code.py", "user_errors.py", BUILTINS_FILE, *DOCS_FILES]
     run = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--python-executable",
          sys.executable, "--show-error-codes", "--no-error-summary", "--cache-dir",
@@ -128,8 +140,12 @@ def test_pyright_flags_each_misuse(pyright_errors):
 
 
 def test_pyright_reads_builtins_stub(pyright_errors):
-    """The ``__builtins__.pyi`` recipe: free ``self``/``super`` with no declarations."""
+    """docs/types.md's ``__builtins__.pyi`` recipe: free ``self``/``super``, no declarations."""
     assert pyright_errors["user_builtins.py"] == {}
+
+
+def test_pyright_accepts_the_types_page(pyright_errors):
+    assert [pyright_errors[name] for name in DOCS_FILES] == [{} for _ in DOCS_FILES]
 
 
 def test_pyright_types_every_builtin(pyright_errors):
@@ -140,6 +156,11 @@ def test_pyright_types_every_builtin(pyright_errors):
 
 def test_mypy_accepts_user_code(mypy_errors):
     assert mypy_errors["user_code.py"] == {}
+
+
+def test_mypy_accepts_the_types_page(mypy_errors):
+    """Including its recipe for the free names (module-level declarations)."""
+    assert [mypy_errors[name] for name in DOCS_FILES] == [{} for _ in DOCS_FILES]
 
 
 def test_mypy_flags_each_misuse(mypy_errors):
