@@ -1,6 +1,7 @@
 """metricdsl: Keras-3-compatible machine-learning metrics on JAX, declared with ``Metric()``."""
 
 from . import config, ops
+from .analytics import bootstrap, sliced
 from .base import MetricEagerWarning
 from .builtin import *  # noqa: F403
 from .builtin import __all__ as _builtin_names
@@ -14,7 +15,7 @@ from .variables import Variable
 
 __all__ = [
     "History", "MetricCollection", "compile_metrics", "deserialize", "evaluate", "get",
-    "register", "serialize",
+    "register", "serialize", "bootstrap", "sliced",
     "Metric", "MetricDefinitionError", "MetricEagerWarning", "Variable", "active_property",
     "State", "config", "custom_metric", "mark_active", "ops", *_builtin_names,
     "distributed", "testing", "load_state", "save_state",  # noqa: F405 - lazy, see __getattr__
