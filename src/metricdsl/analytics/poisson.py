@@ -60,11 +60,11 @@ def _mix(h: jax.Array) -> jax.Array:
 @functools.lru_cache(maxsize=64)
 def replicate_keys(seed: int, num_samples: int) -> np.ndarray:
     """The per-replicate hash keys, shape ``(2, num_samples)`` uint32 (computed once, on host)."""
-    base = np.uint64(seed % 2 ** 64)
-    words = [(int(base) >> 32) ^ 0x9E3779B9, (int(base) & 0xFFFFFFFF) ^ 0x85EBCA6B]
+    high, low = (seed >> 32) % 2 ** 32, seed % 2 ** 32
     with jax.ensure_compile_time_eval():
         r = jnp.arange(num_samples, dtype=jnp.uint32)
-        keys = [_mix(_mix(r ^ jnp.uint32(w)) + jnp.uint32(i + 1)) for i, w in enumerate(words)]
+        keys = [_mix(_mix(r ^ _mix(jnp.uint32(low ^ salt))) + _mix(jnp.uint32(high ^ salt)))
+                for salt in (0x9E3779B9, 0x85EBCA6B)]
         return np.asarray(jnp.stack(keys))
 
 
