@@ -5,6 +5,7 @@
 from typing import TYPE_CHECKING
 
 from . import config, ops
+from .analytics import bootstrap, sliced
 from .base import MetricEagerWarning
 from .builtin import *  # noqa: F403
 from .compile import MetricCollection, compile_metrics
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use
 
 __all__ = [
     "History", "Metric", "MetricCollection", "MetricDefinitionError", "MetricEagerWarning",
-    "State", "Variable", "active_property", "compile_metrics", "config", "custom_metric",
+    "State", "Variable", "active_property", "bootstrap", "compile_metrics", "config", "custom_metric",
     "deserialize", "distributed", "evaluate", "get", "load_state", "mark_active",
     "metric_accuracy", "metric_auc", "metric_average_precision", "metric_balanced_accuracy",
     "metric_binary_accuracy", "metric_binary_crossentropy", "metric_binary_focal_crossentropy",
@@ -45,7 +46,7 @@ __all__ = [
     "metric_sparse_categorical_crossentropy", "metric_sparse_top_k_categorical_accuracy",
     "metric_specificity_at_sensitivity", "metric_squared_hinge", "metric_sum",
     "metric_top_k_categorical_accuracy", "metric_true_negatives", "metric_true_positives", "ops",
-    "register", "save_state", "serialize", "testing",
+    "register", "save_state", "serialize", "sliced", "testing",
 ]
 __version__ = "0.1.0"
 
