@@ -67,9 +67,8 @@ EXTRA = {"metric_one_hot_mean_iou": {"num_classes": 4}, "metric_one_hot_iou": {
     "metric_top_k_categorical_accuracy": {"k": 2}}
 
 
-FAST = {"metric_auc", "metric_binary_accuracy", "metric_true_positives", "metric_mean_iou",
-        "metric_confusion_matrix", "metric_categorical_crossentropy", "metric_mean_squared_error",
-        "metric_precision_at_recall"}  # one per family by default; `pytest -m slow` runs all
+FAST = {"metric_binary_accuracy", "metric_true_positives", "metric_mean_iou",
+        "metric_categorical_crossentropy", "metric_mean_squared_error"}  # `pytest -m slow`: all
 
 
 @pytest.mark.parametrize(("name", "kind", "kwargs"), [
@@ -141,6 +140,7 @@ def test_bootstrap_of_a_sliced_metric_gives_intervals_per_group(rng):
     assert low.shape == (3,) and np.all(low < ref) and np.all(ref < high)
 
 
+@pytest.mark.slow
 def test_a_collection_updates_sliced_and_bootstrap_members_together(rng):
     y_true = rng.integers(0, 2, 200).astype("float32")
     y_pred = rng.uniform(size=200).astype("float32")
