@@ -256,7 +256,8 @@ def _combined_weights(owner, sample_weight, label_weights, shape):
         _broadcast(owner, "sample_weight", sample_weight, shape)
     if label_weights is None:
         return weights
-    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(label_weights, 0), shape)
+    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(jnp.asarray(label_weights), 0),
+                           shape)
     return per_label if weights is None else weights * per_label
 
 
