@@ -37,7 +37,8 @@ def confusion_shared_state() -> SharedState:
     label_weights = None if multi_label else getattr(self, "label_weights", None)
     config = (("thresholds", tuple(self.thresholds)),
               ("evenly", self._thresholds_distributed_evenly),
-              ("top_k", getattr(self, "top_k", None)), ("class_id", getattr(self, "class_id", None)),
+              ("top_k", getattr(self, "top_k", None)),
+              ("class_id", getattr(self, "class_id", None)),
               ("multi_label", multi_label), ("num_labels", getattr(self, "_num_labels", None)),
               ("label_weights", None if label_weights is None
                else tuple(np.asarray(label_weights).tolist())),
