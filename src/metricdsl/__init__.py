@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # for type checkers; at run time these load on first use
 
 __all__ = [
     "History", "Metric", "MetricCollection", "MetricDefinitionError", "MetricEagerWarning",
-    "State", "Variable", "active_property", "bootstrap", "compile_metrics", "config", "custom_metric",
-    "deserialize", "distributed", "evaluate", "get", "load_state", "mark_active",
+    "State", "Variable", "active_property", "bootstrap", "compile_metrics", "config",
+    "custom_metric", "deserialize", "distributed", "evaluate", "get", "load_state", "mark_active",
     "metric_accuracy", "metric_auc", "metric_average_precision", "metric_balanced_accuracy",
     "metric_binary_accuracy", "metric_binary_crossentropy", "metric_binary_focal_crossentropy",
     "metric_binary_iou", "metric_brier_score", "metric_categorical_accuracy",

@@ -98,9 +98,9 @@ class _SharedUpdate:
         store.quiet = True
         try:
             with ops.validating(self.validate):
-                states = store.unpack(buffers)
-                return store.pack(update_members(members, states, trues, preds, weights, extra,
-                                                 True, self.share))
+                states = store.unpack_states(buffers)
+                return store.pack_states(update_members(
+                    members, states, trues, preds, weights, extra, True, self.share))
         finally:
             store.quiet = False
 
@@ -120,7 +120,7 @@ def fused_update(members: list[Member], store: Store, validate: bool,
     """
     key = (tuple((seam.compile_key(m.metric), m.output, m.weighted,
                   m.metric.name if m.tracker else None) for m in members),
-           store.layout(), validate, share)
+           store.layout, validate, share)
     shared = _SHARED.get(key)
     if shared is None:
         shared = _SHARED[key] = _SharedUpdate(validate, share)
