@@ -3,8 +3,9 @@
 A markdown ``print(...)`` states its output in a comment: trailing on the line
 that ends the call (``print(float(m.result()))  # 1.0``), or on the comment-only
 lines right below it (for long output). The comparison collapses whitespace,
-and ``...`` in a comment matches any text. A ``print`` with no stated output
-fails, so nothing a page prints goes unchecked. The site's navigation
+and ``...`` in a comment matches any text. A page marked
+``<!-- docs-test: slow -->`` (one that imports Keras) runs with ``-m slow``.
+A ``print`` with no stated output fails, so nothing a page prints goes unchecked. The site's navigation
 (mkdocs.yml) lists every page, and each builtin family's reference page
 documents every metric of its module.
 """
@@ -111,7 +112,13 @@ def test_docstring_examples(module):
     assert runner.failures == 0, f"{runner.failures} docstring example(s) failed in {module}"
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def _marked(doc: Path):
+    """A page marked ``<!-- docs-test: slow ... -->`` runs with the slow tests (``-m slow``)."""
+    slow = "<!-- docs-test: slow" in doc.read_text()
+    return pytest.param(doc, marks=pytest.mark.slow) if slow else doc
+
+
+@pytest.mark.parametrize("doc", [_marked(d) for d in DOCS], ids=lambda p: str(p.relative_to(ROOT)))
 def test_markdown_python_blocks_print_what_they_show(doc):
     blocks = _python_blocks(doc)
     assert blocks, f"{doc.name} has no python block"
