@@ -5,9 +5,9 @@ that ends the call (``print(float(m.result()))  # 1.0``), or on the comment-only
 lines right below it (for long output). The comparison collapses whitespace,
 and ``...`` in a comment matches any text. A page marked
 ``<!-- docs-test: slow -->`` (one that imports Keras) runs with ``-m slow``.
-A ``print`` with no stated output fails, so nothing a page prints goes unchecked. The site's navigation
-(mkdocs.yml) lists every page, and each builtin family's reference page
-documents every metric of its module.
+A ``print`` with no stated output fails, so nothing a page prints goes
+unchecked. The site's navigation (mkdocs.yml) lists every page, and each
+builtin family's reference page documents every metric of its module.
 """
 
 import ast

@@ -28,14 +28,15 @@ _KINDS = {
 }
 
 
-def _text(value: Any) -> str | None:
-    if value is inspect.Parameter.empty:
-        return None
-    return value if isinstance(value, str) else repr(value)
+def _default(value: Any) -> str | None:
+    return None if value is inspect.Parameter.empty else repr(value)
 
 
 def _written(annotation: Any) -> str | None:
-    return annotation if isinstance(annotation, str) else _text(annotation)
+    if annotation is inspect.Parameter.empty:
+        return None
+    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__",
+                                                                  repr(annotation))
 
 
 class MetricClasses(griffe.Extension):
@@ -63,6 +64,6 @@ class MetricClasses(griffe.Extension):
         params = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
         for p in inspect.signature(obj).parameters.values():
             params.append(griffe.Parameter(p.name, annotation=_written(p.annotation),
-                                           kind=_KINDS[p.kind], default=_text(p.default)))
+                                           kind=_KINDS[p.kind], default=_default(p.default)))
         init = griffe.Function("__init__", parameters=griffe.Parameters(*params))
         cls.set_member("__init__", init)
