@@ -107,6 +107,7 @@ from .regression import (
                        r2_score,
                        squared_error,
 )
+from .shared import SharedState, sharing
 
 __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # accuracy
@@ -133,6 +134,8 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     "concordance_correlation", "pearson_correlation",
     # f_score
     "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",
+    # shared state
+    "SharedState", "sharing",
     # hinge
     "categorical_hinge", "hinge", "squared_hinge",
     # iou

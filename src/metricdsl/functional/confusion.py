@@ -256,7 +256,8 @@ def _combined_weights(owner, sample_weight, label_weights, shape):
         _broadcast(owner, "sample_weight", sample_weight, shape)
     if label_weights is None:
         return weights
-    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(label_weights, 0), shape)
+    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(jnp.asarray(label_weights), 0),
+                           shape)
     return per_label if weights is None else weights * per_label
 
 
@@ -337,10 +338,12 @@ def single_threshold_counts(positive: jax.Array, above: jax.Array, weights: jax.
                             dtype: Any) -> ConfusionCounts:
     """Counts for one threshold, whose two buckets are the mask ``above``: masked sums.
 
-    Same numbers as the histogram route; the float sums fuse into the
-    comparison where a scatter (or an integer sum) would not, and XLA drops
-    the cells a metric does not keep. Unweighted counts are exact below 2^24
-    per batch, as in Keras. Shape ``(1, L)``.
+    Same numbers as the histogram route. `confusion_counts` takes it off CPU,
+    where sibling reductions fuse into one pass over the inputs and XLA drops
+    the cells no metric keeps; on XLA:CPU every reduction is a pass of its
+    own, so there one histogram (all four cells in one pass: Precision and
+    Recall sharing it cost what one of them does) is used instead.
+    Unweighted counts are exact below 2^24 per batch, as in Keras. Shape ``(1, L)``.
     """
     cells = (positive & above, ~positive & above, ~positive & ~above, positive & ~above)
     weights = jnp.ones((), dtype) if weights is None else weights
@@ -404,11 +407,10 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
     if not multi_label:
         y_true, y_pred = y_true.ravel(), y_pred.ravel()
         weights = None if weights is None else weights.ravel()
-    if len(thresholds) == 1:
-        counts = single_threshold_counts(y_true != 0, threshold_buckets(y_pred, thresholds, evenly),
-                                         weights, dtype)
+    buckets = threshold_buckets(y_pred, thresholds, evenly)
+    if len(thresholds) == 1 and jax.default_backend() != "cpu":
+        counts = single_threshold_counts(y_true != 0, buckets, weights, dtype)
     else:
-        buckets = threshold_buckets(y_pred, thresholds, evenly)
         histogram = bucket_histogram(buckets, y_true != 0, weights, len(thresholds), dtype)
         counts = counts_from_histogram(histogram, _caller_order(thresholds, dtype, evenly))
     return counts if multi_label else ConfusionCounts(*(c[:, 0] for c in counts))
