@@ -119,7 +119,9 @@ def _marked(doc: Path):
 
 
 @pytest.mark.parametrize("doc", [_marked(d) for d in DOCS], ids=lambda p: str(p.relative_to(ROOT)))
-def test_markdown_python_blocks_print_what_they_show(doc):
+def test_markdown_python_blocks_print_what_they_show(doc, monkeypatch):
+    # Each page runs as a fresh program would: default metric names start over (auc, not auc_3).
+    monkeypatch.setattr("metricdsl.base._NAME_COUNTS", {})
     blocks = _python_blocks(doc)
     assert blocks, f"{doc.name} has no python block"
     for start, code in blocks:
