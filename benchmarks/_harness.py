@@ -9,8 +9,10 @@ measured value (`TARGETS`).
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
+import re
 import time
 import warnings
 from pathlib import Path
@@ -87,6 +89,31 @@ def interleaved(fns, *, min_time=0.3, repeats=7):
         for key in rounds:
             best[key] = min(best[key], _round(fns[key], numbers[key]))
     return best
+
+
+_INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%(\S+) = \w+\[([\d,]*)\]\S* ([\w-]+)\(")
+
+
+def hlo_summary(fn, *args, size: int) -> str:
+    """What the compiled ``jax.jit(fn)(*args)`` does with ``size``-sample arrays.
+
+    Counts the top-level instructions that write an array of at least ``size``
+    elements (a temporary the update writes and reads back instead of fusing it
+    into a reduction) and whether a scatter (``bincount``'s lowering, a serial
+    loop on CPU) runs: ``"2 N-sized temps, scatter"``.
+    """
+    text = jax.jit(fn).lower(*args).compile().as_text()
+    entry = text[text.index("\nENTRY"):]
+    temps, scatter = 0, False
+    for line in entry.splitlines()[1:]:
+        match = _INSTRUCTION.match(line)
+        if not match or match.group(3) in ("parameter", "bitcast", "tuple", "constant"):
+            continue
+        scatter = scatter or "scatter" in match.group(1)
+        dims = [int(d) for d in match.group(2).split(",") if d]
+        temps += math.prod(dims) >= size
+    parts = [f"{temps} N-sized temps"] + (["scatter"] if scatter else [])
+    return ", ".join(parts)
 
 
 def keras_on_jax():

@@ -17,7 +17,6 @@ from __future__ import annotations
 import warnings
 
 import _hand
-import jax
 import jax.numpy as jnp
 import numpy as np
 from _harness import interleaved, report, target

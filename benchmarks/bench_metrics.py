@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -37,8 +38,8 @@ import _hand
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _harness import interleaved, keras_on_jax, report, target
-from _peers import metrax_module, sklearn_metrics, torchmetrics_module, torch_tensor
+from _harness import hlo_summary, interleaved, keras_on_jax, report, target
+from _peers import metrax_module, sklearn_metrics, torch_tensor, torchmetrics_module
 
 import metricdsl as md
 
@@ -156,6 +157,7 @@ class Column:
 
     step: Callable[[], Any]
     value: Callable[[], Any]
+    hlo: Callable[[], str] | None = None  # what the compiled update writes (`hlo_summary`)
 
 
 def _ours(family, t, p) -> dict[str, Column]:
@@ -178,7 +180,10 @@ def _ours(family, t, p) -> dict[str, Column]:
         box[0] = update(box[0], t, p)
         return box[0]
 
-    return {"metricdsl": Column(step, fresh),
+    column = Column(step, fresh)
+    column.hlo = lambda: hlo_summary(metric.stateless_update_state,
+                                     metric.stateless_reset_state(), t, p, size=t.shape[0])
+    return {"metricdsl": column,
             "metricdsl_jit": Column(jit_step, lambda: metric.stateless_result(
                 update(metric.stateless_reset_state(), t, p)))}
 
@@ -192,7 +197,9 @@ def _hand_column(family, t, p) -> Column:
         box[0] = update(box[0], t, p)
         return box[0]
 
-    return Column(step, lambda: family.result(update(zero, t, p)))
+    column = Column(step, lambda: family.result(update(zero, t, p)))
+    column.hlo = lambda: hlo_summary(update, zero, t, p, size=t.shape[0])
+    return column
 
 
 def _keras(family, keras, t, p) -> dict[str, Column]:
@@ -312,7 +319,9 @@ def measure(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> l
         if only and not any(o.lower() in family.name.lower() for o in only):
             continue
         for n in _sizes(family, device):
-            cols = columns(family, n, rng, peers)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Keras asks for int64 indices (x64 is off)
+                cols = columns(family, n, rng, peers)
             problems = agreement(family, n, cols)
             failures += [f"{family.name}@{n}:{k}" for k in problems]
             row: dict[str, Any] = {"metric": family.name, "N": n,
@@ -326,6 +335,9 @@ def measure(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> l
                 row.update({f"{k}/hand": v / times["hand"] for k, v in times.items()
                             if k != "hand"})
                 row["overhead_us"] = (times["metricdsl"] - times["metricdsl_jit"]) * 1e6
+                if n > 32:
+                    row["hlo"] = cols["metricdsl"].hlo()
+                    row["hand_hlo"] = cols["hand"].hlo()
                 if n > 32 and bandwidth:
                     read = sum(x.nbytes for x in family.data(1, np.random.default_rng())) * n
                     row["bw_share"] = read / times["metricdsl"] / bandwidth
@@ -361,7 +373,7 @@ def main(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> list
     rows = measure(only=only, agreement_only=agreement_only, device=device, bandwidth=bandwidth)
     keys = ["metricdsl", "metricdsl_jit", "hand", *PEERS]
     columns_ = ["metric", "N", "agree"] + [f"{k}_us" for k in keys] + [
-        "metricdsl/hand", "overhead_us", "bw_share", "hand_bw_share"]
+        "metricdsl/hand", "overhead_us", "bw_share", "hand_bw_share", "hlo", "hand_hlo"]
     present = [c for c in columns_ if any(c in r for r in rows)]
     report("metrics", rows, present)
     if not agreement_only:

@@ -122,7 +122,9 @@ def main(argv=None) -> int:
                                      "targets": _harness.TARGETS, "failures": failures},
                                     indent=2, default=float))
     print(f"wrote {args.json}")
-    if args.plot is not None and "metrics" in _harness.COLLECTED and not args.agreement_only:
+    if args.plot is not None and not installed()["matplotlib"]:
+        print("--plot: matplotlib is not installed, no chart")
+    elif args.plot is not None and "metrics" in _harness.COLLECTED and not args.agreement_only:
         from _plot import ratio_chart
 
         ratio_chart(_harness.COLLECTED["metrics"]["rows"], args.plot, _harness.meta())
