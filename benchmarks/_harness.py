@@ -57,6 +57,7 @@ def _calls_per_round(fn, min_time):
         elapsed = time.perf_counter() - start
         if elapsed >= min_time:
             return number, elapsed / number
+        number *= 2
 
 
 def _round(fn, number):
