@@ -17,9 +17,13 @@ update; peers only when installed):
 
 Before timing, every column computes the metric's value on one batch from a
 fresh state and must agree with the hand kernel's; a column that disagrees is
-reported and left out of the timing. Large-batch rows also give the share of
-the machine's read bandwidth (`bench_bandwidth`) that the update reaches:
-bytes of its inputs / time / bandwidth.
+reported and left out of the timing. Large-batch rows also time ``read``, a
+jitted sum over as many float32 bytes as the inputs (interleaved with the
+rest): ``bw_share`` is its time over the update's, the share of the read
+bandwidth the update reaches at that size (inputs of a few MB stay in the
+last-level cache between calls); ``dram_share`` uses the 256 MB read of
+`bench_bandwidth` instead. ``hlo`` says what the compiled update writes
+besides its state (`_harness.hlo_summary`).
 
 Run: ``python -m benchmarks.run --only metrics``.
 """
@@ -310,6 +314,37 @@ def _sizes(family, device):
     return (32, large)
 
 
+def _read_floor(nbytes: int):
+    """A jitted read-reduce of ``nbytes`` of float32: the least an update reading them costs."""
+    data = jnp.ones(nbytes // 4, jnp.float32)
+    total = jax.jit(jnp.sum)
+    return lambda: total(data)
+
+
+def _timings(family, n, cols, problems, bandwidth) -> dict[str, Any]:
+    """Time the agreeing columns interleaved (with the read floor at a large batch)."""
+    timed = {k: c.step for k, c in cols.items() if k not in problems}
+    nbytes = sum(x.nbytes for x in family.data(1, np.random.default_rng())) * n
+    if n > 32:
+        timed["read"] = _read_floor(nbytes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = interleaved(timed, min_time=0.3 if n == 32 else 0.6, repeats=5)
+    row: dict[str, Any] = {f"{k}_us": v * 1e6 for k, v in times.items()}
+    row.update({f"{k}/hand": v / times["hand"] for k, v in times.items()
+                if k not in ("hand", "read")})
+    row["overhead_us"] = (times["metricdsl"] - times["metricdsl_jit"]) * 1e6
+    if n > 32:
+        row["GB/s"] = nbytes / times["metricdsl"] / 1e9
+        row["bw_share"] = times["read"] / times["metricdsl"]
+        row["hand_bw_share"] = times["read"] / times["hand"]
+        if bandwidth:
+            row["dram_share"] = nbytes / times["metricdsl"] / bandwidth
+        row["hlo"] = cols["metricdsl"].hlo()
+        row["hand_hlo"] = cols["hand"].hlo()
+    return row
+
+
 def measure(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> list[dict]:
     """Check and time every family (those named in ``only`` when given); one row per batch."""
     peers = set(PEERS) if device == "cpu" else {"keras_eager", "keras_jit"}
@@ -327,21 +362,7 @@ def measure(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> l
             row: dict[str, Any] = {"metric": family.name, "N": n,
                                    "agree": "yes" if not problems else "NO: " + ",".join(problems)}
             if not agreement_only:
-                timed = {k: c.step for k, c in cols.items() if k not in problems}
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    times = interleaved(timed, min_time=0.3 if n == 32 else 0.6, repeats=5)
-                row.update({f"{k}_us": v * 1e6 for k, v in times.items()})
-                row.update({f"{k}/hand": v / times["hand"] for k, v in times.items()
-                            if k != "hand"})
-                row["overhead_us"] = (times["metricdsl"] - times["metricdsl_jit"]) * 1e6
-                if n > 32:
-                    row["hlo"] = cols["metricdsl"].hlo()
-                    row["hand_hlo"] = cols["hand"].hlo()
-                if n > 32 and bandwidth:
-                    read = sum(x.nbytes for x in family.data(1, np.random.default_rng())) * n
-                    row["bw_share"] = read / times["metricdsl"] / bandwidth
-                    row["hand_bw_share"] = read / times["hand"] / bandwidth
+                row.update(_timings(family, n, cols, problems, bandwidth))
             rows.append(row)
     if failures:
         raise AgreementError("columns disagree with the hand kernel: " + ", ".join(failures))
@@ -373,12 +394,14 @@ def main(*, only=(), agreement_only=False, device="cpu", bandwidth=None) -> list
     rows = measure(only=only, agreement_only=agreement_only, device=device, bandwidth=bandwidth)
     keys = ["metricdsl", "metricdsl_jit", "hand", *PEERS]
     columns_ = ["metric", "N", "agree"] + [f"{k}_us" for k in keys] + [
-        "metricdsl/hand", "overhead_us", "bw_share", "hand_bw_share", "hlo", "hand_hlo"]
+        "metricdsl/hand", "overhead_us", "read_us", "GB/s", "bw_share", "hand_bw_share",
+        "dram_share", "hlo", "hand_hlo"]
     present = [c for c in columns_ if any(c in r for r in rows)]
     report("metrics", rows, present)
     if not agreement_only:
-        print("(µs per update; */hand = time over the hand kernel's; bw_share = input bytes / "
-              "time / measured read bandwidth)")
+        print("(µs per update; */hand = time over the hand kernel's; read = a jitted sum over "
+              "as many bytes as the inputs; bw_share = read / metricdsl time; dram_share = "
+              "input bytes / time / the bandwidth of a 256 MB read)")
         _targets(rows)
     return rows
 
