@@ -18,7 +18,7 @@ def ratio_chart(rows: list[dict], path: Path, meta: dict) -> None:
     import matplotlib.pyplot as plt
 
     panels = [("batch 32", [r for r in rows if r["N"] == 32], 1.3),
-              ("large batch (10^6; 262,144 for (N, 10) inputs)",
+              ("large batch (10^6; 262,144 for AUC and (N, 10) inputs)",
                [r for r in rows if r["N"] > 32], 1 / 0.9)]
     columns = [c for c in COLORS if any(f"{c}/hand" in r for r in rows)]
     rows_per_panel = max(len(p[1]) for p in panels)
