@@ -11,11 +11,11 @@ is drawn, never with metricdsl.
 
 Example:
     >>> import metricdsl as md
-    >>> m = md.metric_auc(num_thresholds=5)
+    >>> m = md.metric_auc(num_thresholds=5, name="roc_auc")
     >>> m.update_state([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
     >>> fig = m.plot()                           # the ROC curve, its area in the legend
     >>> fig.axes[0].get_legend().get_texts()[0].get_text()
-    'auc (AUC = 0.750)'
+    'roc_auc (AUC = 0.750)'
 """
 
 from __future__ import annotations
