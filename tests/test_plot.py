@@ -79,6 +79,11 @@ def test_curve_override_and_bad_curve():
     assert points(line.get_xdata(), line.get_ydata()) == points(recall[:-1], precision[:-1])
     with pytest.raises(ValueError, match="curve"):
         m.plot(curve="DET")
+    from matplotlib.figure import Figure
+
+    own = Figure()
+    left, right = own.subplots(1, 2)
+    assert m.plot(ax=right) is own and len(right.lines) == 2 and not left.lines
 
 
 def test_multi_label_draws_one_curve_per_label():
@@ -105,7 +110,7 @@ def test_confusion_matrix_heatmap_cells(normalize, tmp_path):
     ax = fig.axes[0]
     expected = confusion_matrix(y_true, y_pred, sample_weight=WEIGHTS[:30], normalize=normalize)
     np.testing.assert_allclose(ax.images[0].get_array(), expected, rtol=1e-5)
-    cells = {(int(round(t.get_position()[1])), int(round(t.get_position()[0]))): t.get_text()
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
              for t in ax.texts}
     assert cells == {(i, j): f"{expected[i, j]:.3g}" for i in range(3) for j in range(3)}
     assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "dog", "bird"]

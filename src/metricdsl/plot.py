@@ -24,6 +24,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from .functional import AUCCurve, auc_from_counts, curve_points, parse_choice
@@ -47,7 +49,7 @@ _ANNOTATE_UP_TO = 30  # classes; a bigger matrix is drawn without its numbers
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and its figure, or a new pyplot-free figure with one axes."""
     if ax is not None:
-        return ax.get_figure(root=True), ax  # type: ignore[return-value] - an Axes has a figure
+        return ax.get_figure(), ax  # type: ignore[return-value] - an Axes has a figure
     try:
         from matplotlib.figure import Figure
     except ImportError as error:
@@ -79,9 +81,9 @@ def plot_curve(metric: Any, curve: str | AUCCurve | None = None, *,
         ValueError: for an unknown ``curve``.
         ImportError: when matplotlib is not installed.
     """
-    kind = metric.curve if curve is None else parse_choice(metric_label(metric), "curve", curve,
-                                                           AUCCurve)
-    counts = [np.asarray(getattr(metric, name).value, dtype=np.float64) for name in
+    kind = AUCCurve(metric.curve if curve is None else
+                    parse_choice(metric_label(metric), "curve", curve, AUCCurve))
+    counts = [jnp.asarray(getattr(metric, name).value) for name in
               ("true_positives", "false_positives", "true_negatives", "false_negatives")]
     fig, ax = _axes(ax, (5.0, 4.5))
     columns = [counts] if counts[0].ndim == 1 else \
@@ -89,7 +91,7 @@ def plot_curve(metric: Any, curve: str | AUCCurve | None = None, *,
     lowest = 0.0
     for j, (tp, fp, tn, fn) in enumerate(columns):
         x, y = (np.asarray(v) for v in curve_points(tp, fp, tn, fn, kind))
-        keep = (tp + fp > 0) if kind == AUCCurve.PR else np.ones(x.shape, bool)
+        keep = np.asarray(tp + fp > 0) if kind == AUCCurve.PR else np.ones(x.shape, bool)
         area = float(auc_from_counts(tp, fp, tn, fn, curve=kind,
                                      summation_method=metric.summation_method))
         label = metric.name if len(columns) == 1 else f"label {j}"
@@ -106,12 +108,12 @@ def plot_curve(metric: Any, curve: str | AUCCurve | None = None, *,
     return fig
 
 
-def _chance_line(ax: Axes, kind: AUCCurve, counts: Sequence[np.ndarray]) -> None:
+def _chance_line(ax: Axes, kind: AUCCurve, counts: Sequence[jax.Array]) -> None:
     """ROC's diagonal, or PR's horizontal line at the positive rate (what guessing scores)."""
     if kind == AUCCurve.ROC:
         ax.plot([0.0, 1.0], [0.0, 1.0], linestyle="--", color="grey", linewidth=1, label="chance")
     elif kind == AUCCurve.PR:
-        tp, fp, tn, fn = (c[0] for c in counts)
+        tp, fp, tn, fn = (float(c[0]) for c in counts)
         total = tp + fp + tn + fn
         rate = (tp + fn) / total if total > 0 else 0.0
         ax.axhline(rate, linestyle="--", color="grey", linewidth=1,
@@ -232,12 +234,11 @@ def plot(obj: Any, *args: Any, **kwargs: Any) -> Figure:
     Raises:
         TypeError: if ``obj`` has no plot.
     """
-    draw = getattr(obj, "plot", None)
-    if not callable(draw):
+    if not callable(getattr(obj, "plot", None)):
         raise TypeError(
             f"metricdsl.plot.plot: {type(obj).__name__} has no plot; expected a History, "
             "a metric_auc, metric_confusion_matrix or an IoU metric.")
-    return draw(*args, **kwargs)
+    return obj.plot(*args, **kwargs)
 
 
 def plot_method(fn: Callable[..., Figure]) -> Callable[..., Figure]:
