@@ -25,7 +25,7 @@ import metricdsl
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(info.name for info in pkgutil.walk_packages(metricdsl.__path__, "metricdsl."))
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def _python_blocks(path: Path) -> list[tuple[int, str]]:
