@@ -17,7 +17,7 @@ from .state import State
 from .variables import Variable
 
 if TYPE_CHECKING:  # for type checkers; at run time these load on first use
-    from . import distributed, testing
+    from . import distributed, nnx, plot, testing
     from . import keras as keras
     from .checkpoint import load_state, save_state
 
@@ -45,19 +45,20 @@ __all__ = [
     "metric_sensitivity_at_specificity", "metric_sparse_categorical_accuracy",
     "metric_sparse_categorical_crossentropy", "metric_sparse_top_k_categorical_accuracy",
     "metric_specificity_at_sensitivity", "metric_squared_hinge", "metric_sum",
-    "metric_top_k_categorical_accuracy", "metric_true_negatives", "metric_true_positives", "ops",
-    "register", "save_state", "serialize", "sliced", "testing",
+    "metric_top_k_categorical_accuracy", "metric_true_negatives", "metric_true_positives", "nnx",
+    "ops", "plot", "register", "save_state", "serialize", "sliced", "testing",
 ]
 __version__ = "0.1.0"
 
 
-_LAZY_MODULES = ("keras", "distributed", "testing", "checkpoint")
+_LAZY_MODULES = ("keras", "distributed", "testing", "checkpoint", "nnx", "plot")
 _LAZY_FUNCTIONS = {"save_state": "checkpoint", "load_state": "checkpoint"}
 
 
 def __getattr__(name: str):
     """Modules and functions load on first use (``md.keras``, ``md.distributed``,
-    ``md.testing``, ``md.save_state``), keeping ``import metricdsl`` fast."""
+    ``md.testing``, ``md.nnx``, ``md.plot``, ``md.save_state``), keeping ``import metricdsl``
+    fast."""
     if name in _LAZY_MODULES or name in _LAZY_FUNCTIONS:
         import importlib
 

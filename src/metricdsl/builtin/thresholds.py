@@ -34,6 +34,7 @@ from ..functional import (
 )
 from ..functional._common import metric_label
 from ..functional.numbers import Integral, Real
+from ..plot import plot_curve, plot_method
 from ._confusion_members import (
     COUNT_NAMES,
     add_count_variables,
@@ -395,6 +396,6 @@ def _auc_get_config():
 metric_auc = Metric(
     "AUC", initialize=_auc_initialize, update_state=confusion_update_state, result=_auc_result,
     build=_auc_build, get_config=_auc_get_config, shared_state=confusion_shared_state,
-    higher_is_better=True,
+    higher_is_better=True, plot=plot_method(plot_curve),
     thresholds=property(lambda self: self._thresholds.tolist(),
                         doc="The thresholds, with AUC's epsilon end points (a list)."))

@@ -68,6 +68,7 @@ from .confusion import (
                        check_unit,
                        confusion_counts,
                        counts_from_histogram,
+                       curve_points,
                        evenly_spaced_thresholds,
                        filter_top_k,
                        is_evenly_distributed,
@@ -117,7 +118,8 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # confusion
     "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
     "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
-    "check_unit", "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds",
+    "check_unit", "confusion_counts", "counts_from_histogram", "curve_points",
+    "evenly_spaced_thresholds",
     "filter_top_k", "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
     "precision_from_counts", "rate_at_constraint", "recall_from_counts",
     "single_threshold_counts", "threshold_buckets",

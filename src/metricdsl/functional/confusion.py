@@ -45,6 +45,7 @@ __all__ = [
     "check_unit",
     "confusion_counts",
     "counts_from_histogram",
+    "curve_points",
     "evenly_spaced_thresholds",
     "filter_top_k",
     "is_evenly_distributed",
@@ -457,8 +458,8 @@ def _interpolated_pr_terms(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.A
                              jnp.maximum(tp[1:] + fn[1:], 0))
 
 
-def _curve_points(tp: jax.Array, fp: jax.Array, tn: jax.Array, fn: jax.Array,
-                  curve: AUCCurve) -> tuple[jax.Array, jax.Array]:
+def curve_points(tp: jax.Array, fp: jax.Array, tn: jax.Array, fn: jax.Array,
+                 curve: AUCCurve) -> tuple[jax.Array, jax.Array]:
     """``(x, y)`` of the ROC, PR or PR-gain curve at each threshold."""
     recall = recall_from_counts(tp, fn)
     if curve == AUCCurve.ROC:
@@ -487,7 +488,7 @@ def auc_from_counts(tp: ArrayLike, fp: ArrayLike, tn: ArrayLike, fn: ArrayLike, 
     if curve == AUCCurve.PR and method == AUCSummationMethod.INTERPOLATION:
         terms = _interpolated_pr_terms(tp, fp, fn)
     else:
-        x, y = _curve_points(tp, fp, tn, fn, curve)
+        x, y = curve_points(tp, fp, tn, fn, curve)
         if method == AUCSummationMethod.INTERPOLATION:
             heights = (y[:-1] + y[1:]) / 2.0
         elif method == AUCSummationMethod.MINORING:
