@@ -45,7 +45,7 @@ def _collection():
 def _step(metric, t, p):
     def call():
         metric.update_state(t, p)
-        return metric.variables[0].value
+        return metric.variables[0]  # a pytree: the final block of a round reads it
     return call
 
 

@@ -175,7 +175,7 @@ def _ours(family, t, p) -> dict[str, Column]:
 
     def step():
         metric.update_state(t, p)
-        return metric.variables[0].value
+        return metric.variables[0]  # a pytree: the round's final block reads (and waits for) it
 
     update = jax.jit(metric.stateless_update_state)
     box = [update(metric.stateless_reset_state(), t, p)]
