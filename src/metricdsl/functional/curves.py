@@ -1,0 +1,223 @@
+"""Exact ROC AUC and average precision from a fixed histogram of the scores' bit patterns.
+
+Every float32 score maps to an order-preserving ``uint32`` key (the sign bit
+set for non-negatives, all bits inverted for negatives; ``-0.0`` counts as
+``0.0``) and its top ``log2(num_bins)`` bits are its bin, so bins are ordered
+as the scores are and the state, ``histogram[0]``/``histogram[1]`` the
+(weighted) negatives/positives per bin, has a size independent of N and
+merges by addition. With ``num_bins = 2**16`` a bin is sign, exponent and the
+top 7 mantissa bits: the bfloat16 values. Scores that share a bin only when
+they are equal (bfloat16 scores; float16 scores that are bfloat16 values)
+give exactly scikit-learn's ``roc_auc_score`` / ``average_precision_score``,
+ties included; otherwise `curve_error_bound` bounds the effect of the
+unknown order inside each bin.
+
+Sums over bins are taken in double-float (pairs of float32, error-free
+additions), so cumulative counts beyond 2^24 stay exact and results are
+within a few float32 roundings of the exact value of the histogram.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from jax.typing import ArrayLike
+
+from .. import ops
+from ..variables import compensated_sum
+from ._common import is_int
+from .confusion import aligned_inputs
+
+__all__ = ["CURVES", "accumulate_score_histogram", "check_num_bins", "curve_error_bound",
+           "curve_from_histogram", "score_bins"]
+
+#: The curves `curve_from_histogram` integrates: ROC AUC and average precision ("PR").
+CURVES = ("ROC", "PR")
+#: Relative rounding allowance of a result computed from a histogram (about 16 float32 ulps).
+ROUNDING = 2.0 ** -20
+_SPARSE_SHARE = 16  # batches of at most 2 * num_bins / 16 samples update only the bins they touch
+
+
+def check_num_bins(owner: str, num_bins: Any) -> int:
+    """``num_bins`` as an int if it is a power of two in ``[2**8, 2**16]``, else a ``ValueError``."""
+    if is_int(num_bins) and 256 <= num_bins <= 65536 and num_bins & (num_bins - 1) == 0:
+        return int(num_bins)
+    raise ValueError(
+        f"{owner}: Argument `num_bins` must be a power of two in [256, 65536] (2**8 to 2**16; "
+        f"2**16 keeps the bfloat16 values apart). Received: num_bins={num_bins!r}.")
+
+
+def score_bins(y_pred: ArrayLike, num_bins: int) -> jax.Array:
+    """The bin of each score (float32), int32 in ``[0, num_bins)``, ordered as the scores.
+
+    The top ``log2(num_bins)`` bits of the order-preserving ``uint32`` key of
+    the float32 bit pattern; ``-0.0`` and ``0.0`` share a bin. NaN lands
+    beyond ``inf`` or ``-inf`` by its sign bit.
+    """
+    y_pred = ops.cast(y_pred, "float32")
+    bits = lax.bitcast_convert_type(jnp.where(y_pred == 0, 0.0, y_pred), jnp.uint32)
+    key = jnp.where(bits >> 31 == 1, ~bits, bits | jnp.uint32(0x80000000))
+    return (key >> (32 - int(math.log2(num_bins)))).astype(jnp.int32)
+
+
+def _exact_float_counts(counts: jax.Array, samples: int) -> tuple[jax.Array, ...]:
+    """Integer counts of ``samples`` samples as exact float32 parts (two from 2**24 samples on)."""
+    if samples < 2 ** 24:
+        return (counts.astype(jnp.float32),)
+    return ((counts >> 12 << 12).astype(jnp.float32), (counts & 4095).astype(jnp.float32))
+
+
+def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true: ArrayLike,
+                               y_pred: ArrayLike, sample_weight: ArrayLike | None = None, *,
+                               owner: str = "metric_exact_auc") -> tuple[jax.Array, jax.Array]:
+    """Add one batch to a compensated ``(2, num_bins)`` histogram: new ``(histogram, residual)``.
+
+    ``histogram[1, b]``/``histogram[0, b]`` gain the total weight of the
+    positive (``y_true != 0``)/negative samples whose score is in bin ``b``
+    (`score_bins`); inputs of any shape are pooled (Keras's shape rules:
+    same shapes, a trailing size-1 axis aside; weights broadcast). The
+    addition is compensated (``histogram + residual`` is the exact sum of the
+    batch sums); unweighted batch counts are exact integers. Small batches
+    update only the bins they touch.
+
+    Raises:
+        ValueError: (shapes only) if ``y_true``, ``y_pred`` and ``sample_weight``
+            do not fit; under validation, if ``y_true`` is not 0/1 or ``y_pred``
+            holds NaN.
+    """
+    histogram, residual = jnp.asarray(ops.unwrap(histogram)), jnp.asarray(ops.unwrap(residual))
+    num_bins = histogram.shape[-1]
+    y_true, y_pred, weights = aligned_inputs(y_true, y_pred, sample_weight, dtype="float32",
+                                             owner=owner)
+    ops.check(lambda: (y_true == 0) | (y_true == 1),
+              f"{owner}: y_true must hold binary labels 0 or 1; received other values")
+    ops.check(lambda: ~jnp.isnan(y_pred),
+              f"{owner}: y_pred must hold real scores (any range, inf allowed); received NaN")
+    cells = (score_bins(y_pred, num_bins) + num_bins * (y_true != 0)).ravel()
+    flat, rest = histogram.reshape(-1), residual.reshape(-1)
+    if weights is None:
+        batch = _exact_float_counts(jnp.bincount(cells, length=flat.size), cells.size)
+    else:
+        batch = (jax.ops.segment_sum(weights.ravel(), cells, num_segments=flat.size),)
+    if cells.size * _SPARSE_SHARE <= flat.size:  # touch only the batch's cells
+        value, error = flat[cells], rest[cells]
+        for part in batch:
+            value, error = compensated_sum(value, error, part[cells])
+        flat, rest = flat.at[cells].set(value), rest.at[cells].set(error)
+    else:
+        for part in batch:
+            flat, rest = compensated_sum(flat, rest, part)
+    return flat.reshape(histogram.shape), rest.reshape(histogram.shape)
+
+
+# -- double-float sums over bins ----------------------------------------------------------------
+def _df_add(x: tuple[jax.Array, jax.Array], y: tuple[jax.Array, jax.Array]
+            ) -> tuple[jax.Array, jax.Array]:
+    """``x + y`` for ``(hi, lo)`` float32 pairs (Knuth's two-sum, renormalised)."""
+    total = x[0] + y[0]
+    back = total - x[0]
+    error = (x[0] - (total - back)) + (y[0] - back) + (x[1] + y[1])
+    hi = total + error
+    return hi, error - (hi - total)
+
+
+def _suffix_sums(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``Σ_{b' >= b} x[b']`` as double-float ``(hi, lo)`` (relative error about 2**-44)."""
+    return lax.associative_scan(_df_add, (x, jnp.zeros_like(x)), reverse=True)
+
+
+def _above(sums: tuple[jax.Array, jax.Array]) -> jax.Array:
+    """``Σ_{b' > b}`` (float32) from the inclusive suffix sums."""
+    return jnp.append(sums[0][1:], jnp.zeros((), sums[0].dtype))
+
+
+def _total(x: jax.Array) -> jax.Array:
+    return _suffix_sums(x)[0][0]
+
+
+def _histogram_parts(histogram: ArrayLike):
+    histogram = jnp.asarray(ops.unwrap(histogram)).astype(jnp.float32)
+    return histogram[1], histogram[0]
+
+
+def curve_from_histogram(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
+    """ROC AUC (``"ROC"``) or average precision (``"PR"``) of a ``(2, num_bins)`` histogram.
+
+    With ``p_b``/``n_b`` the positive/negative weight in bin ``b`` (bins in
+    score order), ``P = Σ p``, ``N = Σ n``:
+
+    - ROC: Mann-Whitney with ties counted half, ``Σ_b n_b (Σ_{b'>b} p_b' +
+      p_b/2) / (P N)``, which is scikit-learn's trapezoidal ``roc_auc_score``
+      on scores tied within bins;
+    - PR: scikit-learn's step-function ``average_precision_score`` with each
+      bin one threshold, ``Σ_b (p_b / P) · TP_b / (TP_b + FP_b)``, ``TP_b =
+      Σ_{b'>=b} p_b'``, ``FP_b = Σ_{b'>=b} n_b'``.
+
+    Cumulative sums are double-float; the float32 result is within
+    ``2**-20`` relative of the histogram's exact value. 0 when undefined (no
+    positives, or for ROC no negatives), where scikit-learn raises or warns.
+    """
+    positives, negatives = _histogram_parts(histogram)
+    p_total = _total(positives)
+    if curve == "ROC":
+        above = _suffix_sums(positives)
+        ranked, _ = _df_add((_above(above), jnp.zeros_like(positives)),
+                            (positives / 2, jnp.zeros_like(positives)))
+        terms = ops.divide_no_nan(negatives, _total(negatives)) * ops.divide_no_nan(ranked, p_total)
+    else:
+        tp, fp = _suffix_sums(positives), _suffix_sums(negatives)
+        predicted, _ = _df_add(tp, fp)
+        terms = ops.divide_no_nan(positives, p_total) * ops.divide_no_nan(tp[0], predicted)
+    return _total(terms)
+
+
+def _log_gap(u: jax.Array) -> jax.Array:
+    """An upper bound on ``log1p(u) - u / (1 + u)`` (``u >= 0``): ``u²/2`` for small ``u``."""
+    direct = jnp.log1p(u) - u / (1 + u)
+    return jnp.where(u < 2.0 ** -6, u * u / 2, direct + 2.0 ** -21 * (1 + jnp.log1p(u)))
+
+
+def curve_error_bound(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
+    """A guaranteed bound on ``|curve_from_histogram - exact|`` for the scores behind ``histogram``.
+
+    ``exact`` is scikit-learn's value on the unbinned scores (with
+    non-negative weights whose per-bin sums the histogram holds). The
+    histogram does not know the order of the scores inside a bin, so the
+    bound is the worst case over every order and tie pattern there, plus a
+    rounding allowance of ``2**-20`` times the result:
+
+    - ROC: a bin's ``p_b n_b`` pairs count between 0 and 1 each where the
+      histogram counts ½, so ``Σ_b p_b n_b / (2 P N)``.
+    - PR: with ``T``/``F`` the positive/negative weight above bin ``b`` and
+      ``g(k) = (T + k) / (T + F + n_b + k)``, the positive credited at
+      cumulative weight ``k`` in the bin gets a precision between ``g(k)``
+      (the bin's negatives first) and ``(T + p_b) / (T + F + p_b)`` (its
+      positives first, tied), where the histogram credits ``g(p_b)`` to each;
+      ``g`` increases, so the bin's sum lies between ``∫_0^{p_b} g`` and
+      ``p_b (T + p_b) / (T + F + p_b)``. Per bin, over ``P``, the larger
+      distance of the two from ``p_b g(p_b)``: ``p_b TP_b n_b / ((TP_b + F)
+      (TP_b + FP_b))`` above and ``FP_b h(p_b / (T + FP_b))`` below, ``h(u)
+      = log1p(u) - u / (1 + u) <= u²/2`` (``TP_b``/``FP_b`` the weight at and
+      above the bin).
+
+    0 (plus the allowance) when no bin holds both a positive and a negative.
+    """
+    positives, negatives = _histogram_parts(histogram)
+    p_total = _total(positives)
+    if curve == "ROC":
+        pairs = ops.divide_no_nan(positives, p_total) * ops.divide_no_nan(negatives,
+                                                                           _total(negatives))
+        ties = _total(pairs) / 2
+    else:
+        tp_sums, fp_sums = _suffix_sums(positives), _suffix_sums(negatives)
+        tp, fp = tp_sums[0], fp_sums[0]
+        above_p, above_n = _above(tp_sums), _above(fp_sums)
+        predicted = _df_add(tp_sums, fp_sums)[0]
+        late = ops.divide_no_nan(positives * tp * negatives, (tp + above_n) * predicted)
+        early = fp * _log_gap(ops.divide_no_nan(positives, above_p + fp))
+        ties = ops.divide_no_nan(_total(jnp.maximum(late, early)), p_total)
+    return ties * (1 + ROUNDING) + ROUNDING * curve_from_histogram(histogram, curve)
