@@ -43,7 +43,7 @@ _SPARSE_SHARE = 16  # batches of at most 2 * num_bins / 16 samples update only t
 
 
 def check_num_bins(owner: str, num_bins: Any) -> int:
-    """``num_bins`` as an int if it is a power of two in ``[2**8, 2**16]``, else a ``ValueError``."""
+    """``num_bins`` as an int if a power of two in ``[2**8, 2**16]``, else a ``ValueError``."""
     if is_int(num_bins) and 256 <= num_bins <= 65536 and num_bins & (num_bins - 1) == 0:
         return int(num_bins)
     raise ValueError(
