@@ -498,7 +498,7 @@ def _exact_auc_initialize(curve: str = "ROC", num_bins: Integral = 65536,
     default 2**16 bins (and float16 scores that are bfloat16 values).
     Otherwise `error_bound` gives a guaranteed bound on the distance to
     the exact value, from the state. Binary ``y_true`` (nonzero is positive;
-    ``validate=True`` requires 0/1 and scores without NaN) and ``y_pred`` of
+    ``validate=True`` requires 0/1 and finite scores) and ``y_pred`` of
     the same shape (a trailing size-1 axis aside) are flattened and pooled;
     multi-label columns are not kept apart. 0 when undefined (no positives,
     or for ROC no negatives).
@@ -540,7 +540,7 @@ def _exact_auc_update_state(y_true, y_pred, sample_weight=None):
 
     Raises:
         ValueError: if the shapes do not fit; with ``validate=True``, if
-            ``y_true`` is not 0/1 or ``y_pred`` holds NaN.
+            ``y_true`` is not 0/1 or ``y_pred`` is not finite.
     """
     histogram, residual = accumulate_score_histogram(
         self.histogram, self.histogram.residual, y_true, y_pred, sample_weight,

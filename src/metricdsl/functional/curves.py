@@ -12,18 +12,21 @@ give exactly scikit-learn's ``roc_auc_score`` / ``average_precision_score``,
 ties included; otherwise `curve_error_bound` bounds the effect of the
 unknown order inside each bin.
 
-Sums over bins are taken in double-float (pairs of float32, error-free
-additions), so cumulative counts beyond 2^24 stay exact and results are
-within a few float32 roundings of the exact value of the histogram.
+Sums over bins are exact before their final rounding (the counts are cut
+into slices on power-of-two grids that float32 adds without error), so
+cumulative counts beyond 2**24 do not stall and results are within a few
+float32 roundings of the exact value of the histogram.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
@@ -58,8 +61,9 @@ def score_bins(y_pred: ArrayLike, num_bins: int) -> jax.Array:
     the float32 bit pattern; ``-0.0`` and ``0.0`` share a bin. NaN lands
     beyond ``inf`` or ``-inf`` by its sign bit.
     """
-    y_pred = ops.cast(y_pred, "float32")
-    bits = lax.bitcast_convert_type(jnp.where(y_pred == 0, 0.0, y_pred), jnp.uint32)
+    bits = lax.bitcast_convert_type(ops.cast(y_pred, "float32"), jnp.uint32)
+    # -0.0 to 0.0 on the bits: a float comparison would also zero subnormals (XLA flushes them)
+    bits = jnp.where(bits == jnp.uint32(0x80000000), jnp.uint32(0), bits)
     key = jnp.where(bits >> 31 == 1, ~bits, bits | jnp.uint32(0x80000000))
     return (key >> (32 - int(math.log2(num_bins)))).astype(jnp.int32)
 
@@ -86,8 +90,7 @@ def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true
 
     Raises:
         ValueError: (shapes only) if ``y_true``, ``y_pred`` and ``sample_weight``
-            do not fit; under validation, if ``y_true`` is not 0/1 or ``y_pred``
-            holds NaN.
+            do not fit; under validation, if ``y_true`` is not 0/1.
     """
     histogram, residual = jnp.asarray(ops.unwrap(histogram)), jnp.asarray(ops.unwrap(residual))
     num_bins = histogram.shape[-1]
@@ -95,8 +98,6 @@ def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true
                                              owner=owner)
     ops.check(lambda: (y_true == 0) | (y_true == 1),
               f"{owner}: y_true must hold binary labels 0 or 1; received other values")
-    ops.check(lambda: ~jnp.isnan(y_pred),
-              f"{owner}: y_pred must hold real scores (any range, inf allowed); received NaN")
     cells = (score_bins(y_pred, num_bins) + num_bins * (y_true != 0)).ravel()
     flat, rest = histogram.reshape(-1), residual.reshape(-1)
     if weights is None:
@@ -114,36 +115,74 @@ def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true
     return flat.reshape(histogram.shape), rest.reshape(histogram.shape)
 
 
-# -- double-float sums over bins ----------------------------------------------------------------
-def _df_add(x: tuple[jax.Array, jax.Array], y: tuple[jax.Array, jax.Array]
-            ) -> tuple[jax.Array, jax.Array]:
-    """``x + y`` for ``(hi, lo)`` float32 pairs (Knuth's two-sum, renormalised)."""
-    total = x[0] + y[0]
-    back = total - x[0]
-    error = (x[0] - (total - back)) + (y[0] - back) + (x[1] + y[1])
-    hi = total + error
-    return hi, error - (hi - total)
+# -- exact sums over bins -----------------------------------------------------------------------
+_SLICES = 5  # a 24-bit head and four 8-bit slices: sums of 2**16 bins exact to ~2**-40 of the total
 
 
-def _suffix_sums(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``Σ_{b' >= b} x[b']`` as double-float ``(hi, lo)`` (relative error about 2**-44)."""
-    return lax.associative_scan(_df_add, (x, jnp.zeros_like(x)), reverse=True)
+def _power_of_two(exponent: jax.Array) -> jax.Array:
+    """``2.0 ** exponent`` (int32, in float32's normal range), exactly: built from its bits."""
+    return lax.bitcast_convert_type((exponent + 127) << 23, jnp.float32)
 
 
-def _above(sums: tuple[jax.Array, jax.Array]) -> jax.Array:
-    """``Σ_{b' > b}`` (float32) from the inclusive suffix sums."""
-    return jnp.append(sums[0][1:], jnp.zeros((), sums[0].dtype))
+def _slices(x: jax.Array) -> jax.Array:
+    """``x`` (last axis up to 2**16 entries) cut into `_SLICES` exact slices: ``(S, *x.shape)``.
+
+    The first slice is a multiple of ``u = 2**(e - 23)`` where ``2**e > Σ|x|``
+    (per row), each next a multiple of ``u / 2**8`` below the last one's grid.
+    Any partial sum of a slice is then a multiple of its grid below ``2**24``
+    grid units: float32 adds it exactly, in whatever order XLA uses.
+    """
+    biased = lax.bitcast_convert_type(jnp.sum(jnp.abs(x), -1, keepdims=True), jnp.int32) >> 23
+    coarsest = jnp.maximum(biased - 126, -71) - 23  # the finest grid stays normal
+    units = _power_of_two(coarsest[None] - 8 * jnp.arange(_SLICES).reshape(-1, *[1] * x.ndim))
+    truncated = jnp.floor(x / units) * units  # x cut to each grid: exact
+    return truncated - jnp.concatenate([jnp.zeros_like(truncated[:1]), truncated[:-1]])
+
+
+def _joined(sums: jax.Array) -> jax.Array:
+    """Exact sums of the slices, added smallest first: the one rounding step."""
+    total = sums[-1]
+    for part in sums[-2::-1]:
+        total = total + part
+    return total
+
+
+def _suffix_sums(x: jax.Array) -> jax.Array:
+    """``Σ_{b' >= b} x[..., b']`` in float32, within 3 roundings of exact.
+
+    Rows of ``sqrt(n)`` bins times a triangular 0/1 matrix, plus the sums of
+    the rows above: two small exact matrix products (fast to compile, unlike
+    a long ``cumsum``), on each exact slice.
+    """
+    pieces = _slices(x)
+    n = x.shape[-1]
+    width = 2 ** (n.bit_length() // 2)
+    rows = pieces.reshape(*pieces.shape[:-1], n // width, width)
+    at_or_after = np.tril(np.ones((width, width), np.float32))  # [j, i] = 1 where j >= i
+    later = np.tril(np.ones((n // width,) * 2, np.float32), -1)  # [r', r] = 1 where r' > r
+    within = jnp.einsum("...rj,ji->...ri", rows, at_or_after, precision=lax.Precision.HIGHEST)
+    after = jnp.einsum("...q,qr->...r", rows.sum(-1), later, precision=lax.Precision.HIGHEST)
+    return _joined((within + after[..., None]).reshape(pieces.shape))
+
+
+def _above(sums: jax.Array) -> jax.Array:
+    """``Σ_{b' > b}`` from the inclusive suffix sums."""
+    return jnp.append(sums[1:], jnp.zeros((), sums.dtype))
 
 
 def _total(x: jax.Array) -> jax.Array:
-    return _suffix_sums(x)[0][0]
+    """``Σ x`` in float32, within 3 roundings of exact."""
+    return _joined(jnp.sum(_slices(x), axis=-1))
 
 
-def _histogram_parts(histogram: ArrayLike):
+def _histogram_sums(histogram: ArrayLike):
+    """``(p, n, TP, FP)``: per-bin positives, negatives and their sums at and above each bin."""
     histogram = jnp.asarray(ops.unwrap(histogram)).astype(jnp.float32)
-    return histogram[1], histogram[0]
+    sums = _suffix_sums(histogram)
+    return histogram[1], histogram[0], sums[1], sums[0]
 
 
+@functools.partial(jax.jit, static_argnames="curve")  # one compile per shape, eager calls too
 def curve_from_histogram(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
     """ROC AUC (``"ROC"``) or average precision (``"PR"``) of a ``(2, num_bins)`` histogram.
 
@@ -157,21 +196,16 @@ def curve_from_histogram(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
       bin one threshold, ``Σ_b (p_b / P) · TP_b / (TP_b + FP_b)``, ``TP_b =
       Σ_{b'>=b} p_b'``, ``FP_b = Σ_{b'>=b} n_b'``.
 
-    Cumulative sums are double-float; the float32 result is within
+    Cumulative sums are exact before their final rounding; the float32 result is within
     ``2**-20`` relative of the histogram's exact value. 0 when undefined (no
     positives, or for ROC no negatives), where scikit-learn raises or warns.
     """
-    positives, negatives = _histogram_parts(histogram)
-    p_total = _total(positives)
+    positives, negatives, tp, fp = _histogram_sums(histogram)
     if curve == "ROC":
-        above = _suffix_sums(positives)
-        ranked, _ = _df_add((_above(above), jnp.zeros_like(positives)),
-                            (positives / 2, jnp.zeros_like(positives)))
-        terms = ops.divide_no_nan(negatives, _total(negatives)) * ops.divide_no_nan(ranked, p_total)
+        ranked = _above(tp) + positives / 2
+        terms = ops.divide_no_nan(negatives, fp[0]) * ops.divide_no_nan(ranked, tp[0])
     else:
-        tp, fp = _suffix_sums(positives), _suffix_sums(negatives)
-        predicted, _ = _df_add(tp, fp)
-        terms = ops.divide_no_nan(positives, p_total) * ops.divide_no_nan(tp[0], predicted)
+        terms = ops.divide_no_nan(positives, tp[0]) * ops.divide_no_nan(tp, tp + fp)
     return _total(terms)
 
 
@@ -181,6 +215,7 @@ def _log_gap(u: jax.Array) -> jax.Array:
     return jnp.where(u < 2.0 ** -6, u * u / 2, direct + 2.0 ** -21 * (1 + jnp.log1p(u)))
 
 
+@functools.partial(jax.jit, static_argnames="curve")
 def curve_error_bound(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
     """A guaranteed bound on ``|curve_from_histogram - exact|`` for the scores behind ``histogram``.
 
@@ -206,17 +241,14 @@ def curve_error_bound(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
 
     0 (plus the allowance) when no bin holds both a positive and a negative.
     """
-    positives, negatives = _histogram_parts(histogram)
-    p_total = _total(positives)
+    positives, negatives, tp, fp = _histogram_sums(histogram)
+    p_total = tp[0]
     if curve == "ROC":
-        pairs = ops.divide_no_nan(positives, p_total) * ops.divide_no_nan(negatives,
-                                                                           _total(negatives))
-        ties = _total(pairs) / 2
+        ties = _total(ops.divide_no_nan(positives, p_total) * ops.divide_no_nan(negatives,
+                                                                                fp[0])) / 2
     else:
-        tp_sums, fp_sums = _suffix_sums(positives), _suffix_sums(negatives)
-        tp, fp = tp_sums[0], fp_sums[0]
-        above_p, above_n = _above(tp_sums), _above(fp_sums)
-        predicted = _df_add(tp_sums, fp_sums)[0]
+        above_p, above_n = _above(tp), _above(fp)
+        predicted = tp + fp
         late = ops.divide_no_nan(positives * tp * negatives, (tp + above_n) * predicted)
         early = fp * _log_gap(ops.divide_no_nan(positives, above_p + fp))
         ties = ops.divide_no_nan(_total(jnp.maximum(late, early)), p_total)
