@@ -20,6 +20,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from metricdsl import functional as F
 
 N = 300  # one batch shape for every random case: one compile per kernel
+accumulate = jax.jit(F.accumulate_score_histogram)
 
 
 @functools.partial(jax.jit, static_argnames=("num_bins", "weighted"))
@@ -77,7 +78,7 @@ def test_error_bound_holds_on_float32_scores(seed, kind, weighted):
 
 
 def test_error_bound_holds_over_a_seeded_sweep():
-    bounds = [_check_bound(seed, KINDS[seed % len(KINDS)], seed % 2 == 1) for seed in range(240)]
+    bounds = [_check_bound(seed, KINDS[seed % len(KINDS)], seed % 2 == 1) for seed in range(60)]
     assert max(b for pair in bounds for b in pair) < 1  # a bound, not a vacuous one
 
 
@@ -148,8 +149,8 @@ def test_accumulation_is_compensated_on_both_update_routes():
     start = np.zeros((2, 256), "float32")
     start[1, cell] = 2.0**24
     for k in (4, 40):  # 4 <= 2 * 256 / 16 samples: touched bins only; 40: dense
-        value, rest = F.accumulate_score_histogram(start, np.zeros_like(start), np.ones(k),
-                                                   np.full(k, 0.75, "float32"))
+        value, rest = accumulate(start, np.zeros_like(start), np.ones(k, "float32"),
+                                 np.full(k, 0.75, "float32"))
         assert int(value[1, cell]) + int(rest[1, cell]) == 2**24 + k
         assert float(value[1, cell]) == 2.0**24 + k  # the correctly rounded value
 
@@ -160,21 +161,21 @@ def test_both_update_routes_give_one_histogram(rng):
     w = rng.uniform(0.5, 2, 320).astype("float32")
     for weight in (None, w):
         zeros = np.zeros((2, 256), "float32")
-        dense, _ = F.accumulate_score_histogram(zeros, zeros, y, s, weight)
+        dense, _ = accumulate(zeros, zeros, y, s, weight)
         sparse, rest = zeros, zeros
-        for part in np.array_split(np.arange(320), 16):  # 20 samples: touched bins only
-            sparse, rest = F.accumulate_score_histogram(
-                sparse, rest, y[part], s[part], None if weight is None else weight[part])
+        for part in np.arange(320).reshape(16, 20):  # 20 samples: touched bins only
+            sparse, rest = accumulate(sparse, rest, y[part], s[part],
+                                      None if weight is None else weight[part])
         np.testing.assert_allclose(np.asarray(sparse) + np.asarray(rest), dense, rtol=1e-6)
 
 
-def test_empty_and_one_class_histograms_give_zero():
-    zeros = np.zeros((2, 256), "float32")
-    only_negatives = zeros.copy()
-    only_negatives[0, 3] = 5
-    for histogram in (zeros, only_negatives):
-        for curve in F.CURVES:
-            assert float(F.curve_from_histogram(histogram, curve)) == 0.0
+def test_one_class_gives_zero():
+    """Undefined (scikit-learn raises or warns): ROC without negatives, both without positives."""
+    s = np.linspace(0, 1, N, dtype="float32")
+    roc, _, ap, _ = _curves(np.ones(N, "float32"), s, np.ones(N, "float32"))
+    assert float(roc) == 0.0 and float(ap) == 1.0  # every threshold: precision 1
+    assert [float(v) for v in _curves(np.zeros(N, "float32"), s, np.ones(N, "float32"))] \
+        == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_num_bins_check_names_argument_and_value():

@@ -147,22 +147,28 @@ def _joined(sums: jax.Array) -> jax.Array:
     return total
 
 
-def _suffix_sums(x: jax.Array) -> jax.Array:
-    """``Σ_{b' >= b} x[..., b']`` in float32, within 3 roundings of exact.
+def _exact_suffix_sums(x: jax.Array) -> jax.Array:
+    """Suffix sums along the last axis (a power of two) by rows of 16 and 0/1 matrix products.
 
-    Rows of ``sqrt(n)`` bins times a triangular 0/1 matrix, plus the sums of
-    the rows above: two small exact matrix products (fast to compile, unlike
-    a long ``cumsum``), on each exact slice.
+    Each row's own suffix sums come from one product with a triangular 0/1
+    matrix; the sums of the later rows recurse on the row totals. Products
+    and sums of exact slices are exact in any order, and the small products
+    compile fast, unlike a long ``cumsum``.
     """
-    pieces = _slices(x)
-    n = x.shape[-1]
-    width = 2 ** (n.bit_length() // 2)
-    rows = pieces.reshape(*pieces.shape[:-1], n // width, width)
+    width = min(16, x.shape[-1])
+    rows = x.reshape(*x.shape[:-1], -1, width)
     at_or_after = np.tril(np.ones((width, width), np.float32))  # [j, i] = 1 where j >= i
-    later = np.tril(np.ones((n // width,) * 2, np.float32), -1)  # [r', r] = 1 where r' > r
     within = jnp.einsum("...rj,ji->...ri", rows, at_or_after, precision=lax.Precision.HIGHEST)
-    after = jnp.einsum("...q,qr->...r", rows.sum(-1), later, precision=lax.Precision.HIGHEST)
-    return _joined((within + after[..., None]).reshape(pieces.shape))
+    if rows.shape[-2] == 1:
+        return within.reshape(x.shape)
+    totals = within[..., 0]
+    later = _exact_suffix_sums(totals) - totals
+    return (within + later[..., None]).reshape(x.shape)
+
+
+def _suffix_sums(x: jax.Array) -> jax.Array:
+    """``Σ_{b' >= b} x[..., b']`` in float32, within 3 roundings of exact."""
+    return _joined(_exact_suffix_sums(_slices(x)))
 
 
 def _above(sums: jax.Array) -> jax.Array:
