@@ -35,6 +35,7 @@ from ..functional import (
     CURVES,
     ClassCounts,
     accumulate_score_histogram,
+    assign_with_residual,
     average_precision_from_counts,
     balanced_accuracy,
     check_average,
@@ -59,7 +60,6 @@ from ..functional import (
 )
 from ..functional._common import metric_label
 from ..functional.numbers import Integral, Real
-from ..variables import set_residual
 
 __all__ = [
     "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa",
@@ -545,8 +545,7 @@ def _exact_auc_update_state(y_true, y_pred, sample_weight=None):
     histogram, residual = accumulate_score_histogram(
         self.histogram, self.histogram.residual, y_true, y_pred, sample_weight,
         owner=metric_label(self))
-    self.histogram.assign(histogram)
-    set_residual(self.histogram, residual)
+    assign_with_residual(self.histogram, histogram, residual)
 
 
 def _exact_auc_result():

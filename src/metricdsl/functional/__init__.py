@@ -84,6 +84,7 @@ from .correlation import concordance_correlation, pearson_correlation
 from .curves import (
                        CURVES,
                        accumulate_score_histogram,
+                       assign_with_residual,
                        check_num_bins,
                        curve_error_bound,
                        curve_from_histogram,
@@ -140,8 +141,8 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # correlation
     "concordance_correlation", "pearson_correlation",
     # curves
-    "CURVES", "accumulate_score_histogram", "check_num_bins", "curve_error_bound",
-    "curve_from_histogram", "score_bins",
+    "CURVES", "accumulate_score_histogram", "assign_with_residual", "check_num_bins",
+    "curve_error_bound", "curve_from_histogram", "score_bins",
     # f_score
     "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",
     # hinge

@@ -31,17 +31,18 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from .. import ops
-from ..variables import compensated_sum
+from ..variables import compensated_sum, set_residual
 from ._common import is_int
 from .confusion import aligned_inputs
 
-__all__ = ["CURVES", "accumulate_score_histogram", "check_num_bins", "curve_error_bound",
-           "curve_from_histogram", "score_bins"]
+__all__ = ["CURVES", "accumulate_score_histogram", "assign_with_residual", "check_num_bins",
+           "curve_error_bound", "curve_from_histogram", "score_bins"]
 
 #: The curves `curve_from_histogram` integrates: ROC AUC and average precision ("PR").
 CURVES = ("ROC", "PR")
 #: Relative rounding allowance of a result computed from a histogram (about 16 float32 ulps).
 ROUNDING = 2.0 ** -20
+_PAIRWISE = 256  # batches up to this size sum their cells pairwise (no dense histogram)
 _SPARSE_SHARE = 16  # batches of at most 2 * num_bins / 16 samples update only the bins they touch
 
 
@@ -100,19 +101,36 @@ def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true
               f"{owner}: y_true must hold binary labels 0 or 1; received other values")
     cells = (score_bins(y_pred, num_bins) + num_bins * (y_true != 0)).ravel()
     flat, rest = histogram.reshape(-1), residual.reshape(-1)
-    if weights is None:
+    sparse = cells.size * _SPARSE_SHARE <= flat.size
+    if sparse and cells.size <= _PAIRWISE:  # each sample's cell total from the batch itself
+        same = cells[:, None] == cells[None, :]
+        batch = (jnp.sum(same, 1).astype(jnp.float32) if weights is None else
+                 jnp.sum(jnp.where(same, weights.ravel()[None, :], 0), 1),)
+    elif weights is None:
         batch = _exact_float_counts(jnp.bincount(cells, length=flat.size), cells.size)
     else:
         batch = (jax.ops.segment_sum(weights.ravel(), cells, num_segments=flat.size),)
-    if cells.size * _SPARSE_SHARE <= flat.size:  # touch only the batch's cells
+    if sparse:  # touch only the batch's cells
         value, error = flat[cells], rest[cells]
         for part in batch:
-            value, error = compensated_sum(value, error, part[cells])
+            value, error = compensated_sum(value, error, part if part.shape == cells.shape
+                                           else part[cells])
         flat, rest = flat.at[cells].set(value), rest.at[cells].set(error)
     else:
         for part in batch:
             flat, rest = compensated_sum(flat, rest, part)
     return flat.reshape(histogram.shape), rest.reshape(histogram.shape)
+
+
+def assign_with_residual(variable: Any, value: ArrayLike, residual: ArrayLike) -> None:
+    """Set a compensated sum Variable to ``(value, residual)`` from `accumulate_score_histogram`.
+
+    The state write of an update that compensates only the bins it touches
+    (``assign_add`` would compensate every bin); inside a metric's update it
+    records both, as ``assign_add`` does.
+    """
+    variable.assign(value)
+    set_residual(variable, variable.coerce(residual))
 
 
 # -- exact sums over bins -----------------------------------------------------------------------
