@@ -10,7 +10,14 @@ BinaryCrossentropy and Hinge on one batch of 32 (shape (32, 1)):
   ``stateless_update_state`` call (KERAS_BACKEND=jax), state threaded.
 
 Targets: metricdsl ≤ 2× hand; keras ≥ 4× metricdsl.
-Run: ``python benchmarks/bench_collection.py``. Prints a table, writes results/collection.json.
+
+Also the issue's 8 builtins (accuracy, AUC, precision, recall, MSE, BCE, TP, FN) at batch 32
+against one hand-written jitted MSE update (target ≤ 2×), and shared state at 10^6 samples:
+precision alone, + recall (target ≤ 1.1×), + F1 at the same threshold (target ≤ 1.3×), each
+with ``share_state`` on and off, and the all-fused collection's throughput against its
+slowest member alone (target ≥ 0.8×).
+Run: ``python benchmarks/bench_collection.py``. Prints tables, writes results/collection.json
+and results/collection_shared.json.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _harness import report, seconds_per_call
+from _harness import interleaved, report, seconds_per_call
 
 import metricdsl as md
 
@@ -65,6 +72,67 @@ def _keras_calls():
     jitted = [jax.jit(m.stateless_update_state) for m in metrics]
     states = [[v.value for v in m.variables] for m in metrics]
     return metrics, jitted, states
+
+
+ISSUE_NAMES = ["accuracy", "AUC", "precision", "recall", "mse", "bce"]
+
+
+@jax.jit
+def _hand_mse(state, y_true, y_pred):
+    """One hand-written MSE update carrying its (total, count) state."""
+    total, count = state
+    return total + jnp.sum((y_true - y_pred) ** 2), count + y_true.shape[0]
+
+
+def _stateful(metrics, y_true, y_pred, share=True):
+    """A step of ``collection.update_state`` (blocking on its packed state), after one warm-up."""
+    collection = md.compile_metrics(metrics)
+    collection.share_state = share
+    collection.update_state(y_true, y_pred)
+    return lambda: (collection.update_state(y_true, y_pred), collection._store.buffers)[1]
+
+
+def issue_set(y_true, y_pred) -> list[dict]:
+    """The issue's 8 builtins at batch 32 against one hand-written MSE call."""
+    zero = jnp.float32(0)
+
+    def members():
+        return [*ISSUE_NAMES, md.metric_true_positives(), md.metric_false_negatives()]
+
+    times = interleaved({"hand": lambda: _hand_mse((zero, zero), y_true, y_pred),
+                         "shared": _stateful(members(), y_true, y_pred),
+                         "unshared": _stateful(members(), y_true, y_pred, share=False)})
+    return [{"case": "hand-written jitted MSE update", "us_per_step": times["hand"] * 1e6,
+             "vs_hand_mse": 1.0, "target": "-"},
+            {"case": "8 builtins (issue set), shared state", "us_per_step":
+             times["shared"] * 1e6, "vs_hand_mse": times["shared"] / times["hand"],
+             "target": "<= 2 x hand MSE"},
+            {"case": "8 builtins (issue set), share_state=False", "us_per_step":
+             times["unshared"] * 1e6, "vs_hand_mse": times["unshared"] / times["hand"],
+             "target": "-"}]
+
+
+def shared_state(n: int = 10**6) -> list[dict]:
+    """Precision alone, + recall, + F1 at 0.5 on ``n`` samples, sharing on and off."""
+    rng = np.random.default_rng(1)
+    y_true = jnp.asarray(rng.integers(0, 2, (n, 1)).astype("float32"))
+    y_pred = jnp.asarray(rng.uniform(0, 1, (n, 1)).astype("float32"))
+    cases = {"precision": lambda: [md.metric_precision()],
+             "recall": lambda: [md.metric_recall()],
+             "f1": lambda: [md.metric_f1_score(threshold=0.5)],
+             "precision+recall": lambda: [md.metric_precision(), md.metric_recall()],
+             "precision+recall+f1": lambda: [md.metric_precision(), md.metric_recall(),
+                                             md.metric_f1_score(threshold=0.5)]}
+    fns = {name: _stateful(make(), y_true, y_pred) for name, make in cases.items()}
+    fns.update({f"{name}, share_state=False": _stateful(cases[name](), y_true, y_pred, False)
+                for name in ("precision+recall", "precision+recall+f1")})
+    times = interleaved(fns, min_time=0.5, repeats=5)
+    slowest = max(times[name] for name in ("precision", "recall", "f1"))
+    targets = {"precision+recall": "<= 1.1 x precision",
+               "precision+recall+f1": "<= 1.3 x precision"}
+    return [{"case": name, "ms_per_step": t * 1e3, "vs_precision": t / times["precision"],
+             "throughput_vs_slowest_member": slowest / t if "+" in name else None,
+             "target": targets.get(name, "-")} for name, t in times.items()]
 
 
 def main() -> None:
@@ -110,8 +178,11 @@ def main() -> None:
         rows.append({"case": "keras: 8 jitted stateless_update_state calls",
                      "us_per_step": keras_time * 1e6, "vs_hand": keras_time / hand,
                      "target": ">= 4 x metricdsl", "keras_over_metricdsl": keras_time / ours})
+    rows += issue_set(y_true, y_pred)
     report("collection", rows, ["case", "us_per_step", "vs_hand", "vs_hand_packed",
-                                "keras_over_metricdsl", "target"])
+                                "vs_hand_mse", "keras_over_metricdsl", "target"])
+    report("collection_shared", shared_state(), ["case", "ms_per_step", "vs_precision",
+                                                 "throughput_vs_slowest_member", "target"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""AUC and Precision throughput at batch 262,144, and AUC's peak extra memory at 10^6 samples.
+"""AUC and Precision throughput at batch 262,144, weighted and unweighted.
 
 Rows per metric: the metricdsl stateful ``update_state``, the metricdsl
 ``stateless_update_state`` under ``jax.jit``, a hand-written ``jax.jit`` kernel
@@ -9,16 +9,14 @@ spaced thresholds (index arithmetic on both sides); ``AUC(thresholds=...)``
 with 48 explicit thresholds takes the general path (metricdsl: binary search;
 Keras: an N×T comparison).
 
-Memory: XLA's temporary buffers of the compiled update (``memory_analysis()``)
-at 10^6 × 200, i.e. what the update needs beyond its inputs and state.
+AUC's memory is measured by `bench_memory`.
 
-Run: ``python benchmarks/bench_confusion.py``. Prints two tables, writes
+Run: ``python -m benchmarks.run --only confusion``. Prints a table, writes
 results/confusion.json.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -26,16 +24,14 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _harness import RESULTS, keras_on_jax, report, seconds_per_call
+from _harness import keras_on_jax, report, seconds_per_call
 
 import metricdsl as md
 
 BATCH = 262_144
-MEMORY_BATCH = 1_000_000
 NUM_THRESHOLDS = 200
 EXPLICIT = [float(t) for t in np.linspace(0.02, 0.98, 48)]
 AUC_TARGET = 1.7        # metricdsl AUC stateful update vs Keras jitted, at least
-MEMORY_TARGET_MB = 100  # metricdsl AUC temporary memory at 10^6 x 200, at most
 
 
 # -- hand-written kernels: the same bucketing, no metric machinery ------------------------------
@@ -141,51 +137,13 @@ def _throughput_rows(keras, rng) -> list[dict]:
     return rows
 
 
-def _temp_megabytes(fn, *specs) -> float:
-    compiled = jax.jit(fn).lower(*specs).compile()
-    return compiled.memory_analysis().temp_size_in_bytes / 2**20
-
-
-def _memory_rows(keras) -> list[dict]:
-    column = jax.ShapeDtypeStruct((MEMORY_BATCH, 1), jnp.float32)
-    flat = jax.ShapeDtypeStruct((MEMORY_BATCH,), jnp.float32)
-    rows = []
-    for label, ours, theirs, kernel, hand_shape in _cases(keras)[:2]:
-        metric = ours()
-        state = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in metric.variables]
-        row = {"update (10^6 x T)": label,
-               "metricdsl_MB": _temp_megabytes(metric.stateless_update_state, state, column,
-                                               column),
-               "metricdsl_weighted_MB": _temp_megabytes(metric.stateless_update_state, state,
-                                                        column, column, flat),
-               "hand_MB": _temp_megabytes(kernel, jax.ShapeDtypeStruct(hand_shape, jnp.float32),
-                                          column, column)}
-        if keras is not None:
-            reference = theirs()
-            keras_state = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in reference.variables]
-            row["keras_MB"] = _temp_megabytes(reference.stateless_update_state, keras_state,
-                                              column, column)
-        rows.append(row)
-    rows[0]["target_MB"] = f"< {MEMORY_TARGET_MB}"
-    return rows
-
-
 def main() -> None:
     keras = keras_on_jax()
     rows = _throughput_rows(keras, np.random.default_rng(0))
     report("confusion", rows, ["metric", "metricdsl_stateful", "metricdsl_stateless_jit",
                                "hand_jit", "keras_jit", "vs_hand", "vs_keras",
                                "target_vs_keras"])
-    print(f"(samples/s at batch {BATCH:,}, (N, 1) inputs; vs_* = metricdsl stateful / other)\n")
-    memory = _memory_rows(keras)
-    columns = ["update (10^6 x T)", "metricdsl_MB", "metricdsl_weighted_MB", "hand_MB",
-               "keras_MB", "target_MB"]
-    report("confusion_memory", memory, columns)
-    print("(XLA temporary buffers of the compiled update, MB)")
-    combined = json.loads((RESULTS / "confusion.json").read_text())
-    combined["memory"] = memory
-    (RESULTS / "confusion.json").write_text(json.dumps(combined, indent=2))
-    (RESULTS / "confusion_memory.json").unlink()
+    print(f"(samples/s at batch {BATCH:,}, (N, 1) inputs; vs_* = metricdsl stateful / other)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Data-parallel evaluation: each of 8 devices updates a collection on its shard, then syncs.
 
-Run with ``python examples/data_parallel.py``. It simulates 8 devices on the
-CPU (``--xla_force_host_platform_device_count=8``, set before jax is
-imported), shards every batch's rows over them with ``jax.shard_map``,
+Needs only metricdsl (``pip install metricdsl``). Run: ``python examples/data_parallel.py``.
+
+It simulates 8 devices on the CPU (``--xla_force_host_platform_device_count=8``,
+set before jax is imported), shards every batch's rows over them with ``jax.shard_map``,
 reduces the per-device states in-graph with ``md.distributed.reduce`` (one
 all-reduce per state dtype), and prints the 8-device results beside a
 single-device pass over the same data.

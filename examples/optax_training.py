@@ -1,11 +1,12 @@
 """Train a small JAX/optax MLP classifier and track metrics with a metricdsl collection.
 
+Needs optax: ``pip install "metricdsl[examples]"``. Run: ``python examples/optax_training.py
+[--epochs N]``.
+
 The jitted training step updates a ``compile_metrics([...])`` collection
 through its stateless API (the metric state is part of the step's carry),
 together with the loss (a tracker declared with ``add_metric``). Validation
 uses ``md.evaluate``; per-epoch results go into an ``md.History``.
-
-Run: ``python examples/optax_training.py [--epochs N]`` (needs ``pip install metricdsl[examples]``).
 """
 
 from __future__ import annotations

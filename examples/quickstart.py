@@ -1,4 +1,7 @@
-"""metricdsl quickstart: define metrics with Metric(), use them statefully and under jax.jit."""
+"""metricdsl quickstart: define metrics with Metric(), use them statefully and under jax.jit.
+
+Needs only metricdsl (``pip install metricdsl``). Run: ``python examples/quickstart.py``.
+"""
 
 import jax
 import jax.numpy as jnp

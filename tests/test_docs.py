@@ -1,9 +1,13 @@
-"""Examples in the docs run and print what they show: the README, docstrings, docs/*.md blocks.
+"""Examples in the docs run and print what they show: the README, docstrings, docs/**/*.md blocks.
 
 A markdown ``print(...)`` states its output in a comment: trailing on the line
 that ends the call (``print(float(m.result()))  # 1.0``), or on the comment-only
 lines right below it (for long output). The comparison collapses whitespace,
-and ``...`` in a comment matches any text.
+and ``...`` in a comment matches any text. A page marked
+``<!-- docs-test: slow -->`` (one that imports Keras) runs with ``-m slow``.
+A ``print`` with no stated output fails, so nothing a page prints goes
+unchecked. The site's navigation (mkdocs.yml) lists every page, and each
+builtin family's reference page documents every metric of its module.
 """
 
 import ast
@@ -25,7 +29,9 @@ import metricdsl
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(info.name for info in pkgutil.walk_packages(metricdsl.__path__, "metricdsl."))
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+FAMILIES = sorted(m.rsplit(".", 1)[1] for m in MODULES
+                  if m.startswith("metricdsl.builtin.") and not m.rsplit(".", 1)[1].startswith("_"))
 
 
 def _python_blocks(path: Path) -> list[tuple[int, str]]:
@@ -63,6 +69,14 @@ def stated_outputs(code: str) -> dict[tuple[int, int], str]:
     return stated
 
 
+def unstated_prints(code: str) -> list[int]:
+    """Lines of ``print`` calls (to stdout) whose output no comment states."""
+    stated = {first for first, _ in stated_outputs(code)}
+    return sorted(node.lineno for node in ast.walk(ast.parse(code))
+                  if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
+                  and not any(k.arg == "file" for k in node.keywords) and node.lineno not in stated)
+
+
 def matches(shown: str, printed: str) -> bool:
     """Whitespace-collapsed equality, ``...`` in ``shown`` matching any text."""
     parts = [re.escape(" ".join(part.split())) for part in shown.split("...")]
@@ -98,11 +112,21 @@ def test_docstring_examples(module):
     assert runner.failures == 0, f"{runner.failures} docstring example(s) failed in {module}"
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_markdown_python_blocks_print_what_they_show(doc):
+def _marked(doc: Path):
+    """A page marked ``<!-- docs-test: slow ... -->`` runs with the slow tests (``-m slow``)."""
+    slow = "<!-- docs-test: slow" in doc.read_text()
+    return pytest.param(doc, marks=pytest.mark.slow) if slow else doc
+
+
+@pytest.mark.parametrize("doc", [_marked(d) for d in DOCS], ids=lambda p: str(p.relative_to(ROOT)))
+def test_markdown_python_blocks_print_what_they_show(doc, monkeypatch):
+    # Each page runs as a fresh program would: default metric names start over (auc, not auc_3).
+    monkeypatch.setattr("metricdsl.base._NAME_COUNTS", {})
     blocks = _python_blocks(doc)
     assert blocks, f"{doc.name} has no python block"
     for start, code in blocks:
+        unstated = [f"{doc.relative_to(ROOT)}:{start + line - 1}" for line in unstated_prints(code)]
+        assert not unstated, f"print(...) without its output in a comment at {unstated}"
         printed = _run_block(code, str(doc))
         for (first, last), shown in stated_outputs(code).items():
             where = f"{doc.relative_to(ROOT)}:{start + last - 1}"
@@ -125,6 +149,36 @@ def test_stated_outputs_trailing_and_below():
             "       'b': x})\n# {'a': 1,\n#  'b': 1}\n# still output\n\n# prose\nprint(x)\n")
     assert stated_outputs(code) == {(2, 2): "1", (3, 4): "1 1",
                                     (5, 6): "{'a': 1, 'b': 1} still output"}
+
+
+def test_unstated_prints_are_found():
+    code = ("print(1)  # 1\nprint(2)\nprint(3)\n# 3\nprint(4, file=sys.stderr)\n"
+            "if True:\n    print(5)\n")
+    assert unstated_prints(code) == [2, 7]
+
+
+def _nav_pages(entries) -> list[str]:
+    pages = []
+    for entry in entries:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        pages += _nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def test_site_navigation_lists_every_page_and_only_existing_ones():
+    yaml = pytest.importorskip("yaml")
+    nav = _nav_pages(yaml.safe_load((ROOT / "mkdocs.yml").read_text())["nav"])
+    on_disk = sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md"))
+    assert sorted(nav) == on_disk
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_reference_page_documents_every_builtin_of_its_family(family):
+    page = (ROOT / "docs" / "reference" / f"{family}.md").read_text()
+    module = importlib.import_module(f"metricdsl.builtin.{family}")
+    documented = re.findall(rf"^::: metricdsl\.builtin\.{family}\.(\w+)", page, flags=re.M)
+    assert f"::: metricdsl.builtin.{family}\n" in page
+    assert sorted(documented) == sorted(module.__all__)
 
 
 def test_quickstart_prints_real_results():

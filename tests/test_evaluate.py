@@ -1,13 +1,9 @@
-"""md.evaluate, md.History and the optax training example."""
+"""md.evaluate (its Keras progress line, steps=) and md.History."""
 
-import ast
-import importlib
-import importlib.util
 import io
+import itertools
 import math
-import os
-import subprocess
-import sys
+import re
 
 import numpy as np
 import pytest
@@ -59,62 +55,106 @@ def test_evaluate_with_predict_and_sample_weights():
     assert weighted["mse"] == pytest.approx(float(c.result()["mse"]), rel=1e-6)
 
 
-def test_evaluate_tqdm_bar_stays_with_the_final_values():
-    pytest.importorskip("tqdm")
-    out = io.StringIO()
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, so the progress line is redrawn in place."""
+
+    def isatty(self):
+        return True
+
+
+def keras_format(value):  # Keras's Progbar: 4 decimals, or scientific below 1e-3
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+
+
+def running(batches, n):
+    """mae and mse over the first n batches, in numpy."""
+    y_true, y_pred = (np.concatenate(part[:n]) for part in zip(*batches))
+    return np.mean(np.abs(y_true - y_pred)), np.mean((y_true - y_pred) ** 2)
+
+
+LINE = re.compile(r"(?P<done>\d+)/(?P<total>\d+|Unknown)(?: (?P<bar>[━─]{20}))? "
+                  r"\d+s \d+(?:us|ms|s)/step(?P<values>.*)")
+
+
+def test_evaluate_final_line_is_keras_s():
+    out = io.StringIO()  # not a terminal: the final line only
     got = md.evaluate(["mae", "mse"], BATCHES, file=out)
-    expected = one_pass(["mae", "mse"])
-    assert got == pytest.approx(expected, rel=1e-6)
-    last = out.getvalue().split("\r")[-1]
-    assert last.startswith("evaluate: 100%") and "3/3" in last and last.endswith("\n")
-    assert f"mae={expected['mae']:.4g}, mse={expected['mse']:.4g}" in last
+    mae, mse = running(BATCHES, 3)
+    assert got == pytest.approx({"mae": mae, "mse": mse}, rel=1e-6)
+    text = out.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1 and "\r" not in text
+    line = LINE.fullmatch(text.rstrip("\n"))
+    assert line and line["done"] == "3" and line["total"] == "3" and line["bar"] == "━" * 20
+    assert line["values"] == f" - mae: {keras_format(mae)} - mse: {keras_format(mse)}"
 
 
-def test_evaluate_without_tqdm_draws_a_text_line(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # `from tqdm import tqdm` raises ImportError
-    with pytest.raises(ImportError):
-        importlib.import_module("tqdm")
-    got = md.evaluate(["mae"], BATCHES)  # the default progress=True, no warning (they are errors)
-    err = capsys.readouterr().err
-    assert got["mae"] == pytest.approx(one_pass(["mae"])["mae"], rel=1e-6)
-    assert err.endswith("\n") and err.count("\n") == 1
-    assert err.split("\r")[-1].rstrip() == f"evaluate: 3/3 batches, mae={got['mae']:.4g}"
-    out = io.StringIO()
-    md.evaluate(["mae"], (b for b in BATCHES), file=out)  # unknown length: a count, no total
-    assert out.getvalue().split("\r")[-1].rstrip() == f"evaluate: 3 batches, mae={got['mae']:.4g}"
-
-
-def test_evaluate_postfix_shows_running_values_every_few_batches(monkeypatch):
-    monkeypatch.setitem(sys.modules, "tqdm", None)
-    monkeypatch.setattr(md.evaluation, "_POSTFIX_EVERY", 2)
+def test_evaluate_live_line_shows_running_values(monkeypatch):
+    monkeypatch.setattr(md.evaluation, "_REFRESH_SECONDS", 0.0)  # redraw after every batch
     batches = BATCHES + BATCHES[:2]
-    out = io.StringIO()
+    out = Terminal()
     md.evaluate(["mae"], batches, file=out)
-    drawn = [line.rstrip() for line in out.getvalue().split("\r")[1:]]
+    drawn = out.getvalue().split("\r")[1:]
+    assert len(drawn) == 6 and drawn[-1].endswith("\n")  # 5 batches, then the final line
+    final = LINE.fullmatch(drawn[-1].rstrip())
+    assert final and final["done"] == "5" and final["values"] == LINE.fullmatch(
+        drawn[-2].rstrip())["values"]  # the times may differ
+    assert len({running(batches, n)[0] for n in range(1, 6)}) == 5  # the values do change
+    for n, text in enumerate(drawn[:5], start=1):
+        line = LINE.fullmatch(text.rstrip())
+        assert line and line["done"] == str(n) and line["total"] == "5"
+        assert line["bar"] == "━" * (4 * n) + "─" * (20 - 4 * n)
+        assert line["values"] == f" - mae: {keras_format(running(batches, n)[0])}"
 
-    def running(n):  # mae over the first n batches, one pass
-        c = md.compile_metrics(["mae"])
-        c.update_state(*[np.concatenate(part) for part in zip(*batches[:n])])
-        return f"mae={float(c.result()['mae']):.4g}"
 
-    assert len({running(2), running(4), running(5)}) == 3  # the values do change
-    assert drawn == [f"evaluate: 2/5 batches, {running(2)}", f"evaluate: 4/5 batches, {running(4)}",
-                     f"evaluate: 5/5 batches, {running(5)}"]
-
-
-@pytest.mark.parametrize("with_tqdm", [True, False])
-def test_evaluate_reads_results_once_per_ten_batches(monkeypatch, with_tqdm):
-    if with_tqdm:
-        pytest.importorskip("tqdm")
-    else:
-        monkeypatch.setitem(sys.modules, "tqdm", None)
+@pytest.mark.parametrize("refresh, reads", [(0.0, 26), (math.inf, 1)])
+def test_evaluate_reads_results_only_to_draw(monkeypatch, refresh, reads):
+    monkeypatch.setattr(md.evaluation, "_REFRESH_SECONDS", refresh)
     collection = md.compile_metrics(["mae"])
     calls = []
     result = collection.result
     monkeypatch.setattr(collection, "result", lambda: calls.append(1) or result())
-    got = md.evaluate(collection, BATCHES * 8 + BATCHES[:1], file=io.StringIO())  # 25 batches
-    assert len(calls) == 3  # after batches 10 and 20, and the final result
+    got = md.evaluate(collection, BATCHES * 8 + BATCHES[:1], file=Terminal())  # 25 batches
+    assert len(calls) == reads  # each redraw, and the final result
     assert got["mae"] == pytest.approx(float(result()["mae"]))
+    calls.clear()
+    md.evaluate(collection, BATCHES * 8 + BATCHES[:1], file=io.StringIO())  # a log: no redraws
+    assert len(calls) == 1
+
+
+def test_evaluate_steps_and_unknown_lengths():
+    out = io.StringIO()
+    got = md.evaluate(["mae"], itertools.cycle(BATCHES), steps=5, file=out)  # endless
+    assert got["mae"] == pytest.approx(running(BATCHES + BATCHES[:2], 5)[0], rel=1e-6)
+    assert LINE.fullmatch(out.getvalue().rstrip())["total"] == "5"
+    out = io.StringIO()
+    md.evaluate(["mae"], (b for b in BATCHES), file=out)  # no length, no steps
+    line = LINE.fullmatch(out.getvalue().rstrip())
+    assert line and line["done"] == "3" and line["total"] == "Unknown" and line["bar"] is None
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match=rf"evaluate: steps must be a positive integer.*"
+                                             rf"received {bad!r}"):
+            md.evaluate(["mae"], BATCHES, steps=bad)
+
+
+def test_evaluate_error_ends_the_live_line(monkeypatch):
+    monkeypatch.setattr(md.evaluation, "_REFRESH_SECONDS", 0.0)
+    out = Terminal()
+    with pytest.raises(ValueError, match="batch 1 must be a tuple"):
+        md.evaluate(["mae"], [BATCHES[0], (Y_TRUE,)], file=out)
+    assert out.getvalue().startswith("\r1/2 ") and out.getvalue().endswith("\n")
+
+
+def test_one_element_results_are_floats_and_arrays_stay_readable():
+    from sklearn.metrics import f1_score
+
+    y_pred = (Y_PRED > 0.5).astype("float32")
+    got = md.evaluate([md.metric_f1_score(threshold=0.5)], BATCHES, progress=False)
+    assert isinstance(got["f1_score"], float)  # Keras's F1Score gives shape (1,) here
+    assert got["f1_score"] == pytest.approx(f1_score(Y_TRUE[:, 0], y_pred[:, 0]), rel=1e-6)
+    history = md.History()
+    history.append(got, val_logs={"cm": np.array([[3.0, 1.0], [0.25, 2.0]])})
+    assert str(history).splitlines()[1].split("  ")[-1] == "[[3, 1], [0.25, 2]]"
+    assert history.to_dict()["f1_score"] == [got["f1_score"]]
 
 
 def test_evaluate_without_progress_writes_nothing(capsys):
@@ -159,21 +199,3 @@ def test_history_from_a_collection():
                        epoch=epoch + 10)
     assert history.epoch == [10, 11]
     assert history.to_dict()["mse"][0] == pytest.approx(history.to_dict()["val_mse"][0])
-
-
-@pytest.mark.skipif(importlib.util.find_spec("optax") is None, reason="optax is not installed")
-def test_optax_example_runs():
-    example = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "optax_training.py")
-    done = subprocess.run([sys.executable, example, "--epochs", "2"], capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines[:2]] == ["epoch 1/2", "epoch 2/2"]
-    header = ["epoch", "accuracy", "bce", "AUC", "loss", "val_accuracy", "val_bce"]
-    assert lines[2].split() == header and len(lines) == 5
-    for epoch, (logs, row) in enumerate(zip(lines[:2], lines[3:])):
-        logged = ast.literal_eval(logs.split(": ", 1)[1])  # the per-epoch dict, rounded to 4
-        table = dict(zip(header, map(float, row.split())))
-        assert list(logged) == header[1:] and table["epoch"] == epoch
-        assert logged == pytest.approx({k: table[k] for k in logged}, abs=6e-5)
-        assert 0.5 < table["val_accuracy"] <= 1 and table["bce"] == table["loss"]

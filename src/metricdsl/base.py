@@ -414,7 +414,7 @@ class MetricBase(CompiledPath):
         new = object.__new__(type(self))
         memo[id(self)] = new
         for key, value in self.__dict__.items():
-            if key not in ("_md_vars",):
+            if key not in ("_md_vars", "_md_pk"):  # caches: the copy builds its own
                 object.__setattr__(new, key, copy.deepcopy(value, memo))
         return new
 

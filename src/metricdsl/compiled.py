@@ -20,9 +20,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import ops
-from .arguments import freeze, prepare_all, prepare_kwargs, unprepare
+from .arguments import Static, freeze, prepare_all, prepare_kwargs, unprepare
 from .entries import RAW
 from .errors import MetricEagerWarning
+from .packed import Packed
 from .scope import ensure_privates, privates_of
 from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
 
@@ -56,13 +57,20 @@ class _Compiled:
             for value in owner.__dict__.values():
                 watch_function(value)
         member = "update_state" if self.kind.startswith("update") else "result"
+        layout, buffers = state
+        packed = metric._md_pk[1]
+        values, residuals = packed.unpack(buffers)
         with TraceGuard(metrics, member), ops.validating(self.guarded.validated):
-            if member == "update_state":
-                args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
-                _, values, residuals = metric._md_in_scope(
-                    state[0], lambda: metric.update_state(*args, **kwargs), state[1])
-                return tuple(values), tuple(residuals)
-            return metric._md_in_scope(state[0], metric.result, state[1])[0]
+            if member == "result":
+                return metric._md_in_scope(values, metric.result, residuals)[0]
+            args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
+            _, values, residuals = metric._md_in_scope(
+                values, lambda: metric.update_state(*args, **kwargs), residuals)
+        after = tuple((v.dtype, v.shape) for v in metric.variables)
+        if after + tuple(s for v, s in zip(metric.variables, after) if v.compensated) \
+                == layout.value:
+            return packed.pack(values, residuals)
+        return tuple(values), tuple(residuals)  # the update created variables: a new layout
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too
@@ -113,53 +121,79 @@ class CompiledPath:
                 object.__setattr__(self, slot, compiled)
         return compiled
 
-    def _md_compiled_call(self, kind: str, state: tuple, payload: Any, eager):
-        if not (self.run_eagerly or type(self).__dict__.get("_md_eager_detected")):
-            try:
-                return self._md_compiled(kind)(self, state, payload)
-            except SideEffect as effect:
-                self._md_go_eager(str(effect))
-            except TRACER_ERRORS as err:
-                self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
-        return eager()
+    def _md_unpack(self) -> None:
+        """Hand the variables back from the packed store (the eager path's state)."""
+        packed = self.__dict__.get("_md_pk")
+        if packed is not None:
+            packed[1].release()
+            object.__delattr__(self, "_md_pk")
 
     def _md_live_state(self) -> tuple[tuple, tuple, tuple]:
-        """``(variables, compensated variables, state)``: the stateful path's compiled input."""
-        cached = self.__dict__.get("_md_vars")
-        if cached is not None and cached[0] == VERSION[0]:
-            variables = cached[1]
-        else:
-            variables = tuple(self.variables)
-        compensated = self.__dict__.get("_md_comp")
-        if compensated is None or compensated[0] is not variables:
-            compensated = (variables, tuple(v for v in variables if v.compensated))
-            object.__setattr__(self, "_md_comp", compensated)
-        state = (tuple([v._value for v in variables]),
-                 tuple([v._residual for v in compensated[1]]))
-        return variables, compensated[1], state
+        """``(variables, compensated variables, state)``: the eager path's input."""
+        self._md_unpack()
+        variables = tuple(self.variables)
+        compensated = tuple(v for v in variables if v.compensated)
+        state = (tuple([v._value for v in variables]), tuple([v._residual for v in compensated]))
+        return variables, compensated, state
+
+    def _md_packed(self) -> Packed:
+        """The metric's variables packed for the compiled path (a new store when stale)."""
+        cached = self.__dict__.get("_md_pk")
+        if cached is None or cached[0] != VERSION[0] or cached[1].released:
+            if cached is not None:
+                cached[1].release()
+            cached = (VERSION[0], Packed(self.variables))
+            object.__setattr__(self, "_md_pk", cached)
+        packed = cached[1]
+        packed.refresh()
+        return packed
+
+    def _md_compiled_state(self, kind: str, payload: Any, eager) -> Any:
+        """Run the compiled ``kind`` on the packed state (``eager()`` when it cannot compile)."""
+        if self.run_eagerly or type(self).__dict__.get("_md_eager_detected"):
+            return eager()
+        packed = self._md_packed()
+        packed.quiet = True
+        try:
+            return self._md_compiled(kind)(
+                self, (Static(packed.layout), packed.buffers), payload)
+        except SideEffect as effect:
+            self._md_go_eager(str(effect))
+        except TRACER_ERRORS as err:
+            self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
+        finally:
+            packed.quiet = False
+        return eager()
 
     def _md_update_entry(self, args, kwargs) -> None:
         if not self.built:
             self._md_build_from(args, kwargs)
-        variables, compensated, state = self._md_live_state()
         payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
         kind = "update" + _VALIDATED if self.validate else "update"
-        values, residuals = self._md_compiled_call(
-            kind, state, payload, lambda: self._md_eager_update(
-                state, unprepare(payload[0]), unprepare(payload[1] or {})))
-        if len(values) != len(variables):
-            variables = self.variables
-            compensated = [v for v in variables if v.compensated]
+        out = self._md_compiled_state(kind, payload, lambda: self._md_eager_update(
+            unprepare(payload[0]), unprepare(payload[1] or {})))
+        if type(out) is tuple and len(out) == 2 and type(out[0]) is tuple:  # new variables
+            self._md_write(*out)
+            return
+        packed = self._md_pk[1]
+        packed.buffers = out
+        packed.dirty = True
+
+    def _md_write(self, values, residuals) -> None:
+        """Write values and residuals into the (unpacked) variables."""
+        self._md_unpack()
+        variables = self.variables
         for variable, value in zip(variables, values):
             variable._value = value
-        for variable, residual in zip(compensated, residuals):
+        for variable, residual in zip([v for v in variables if v.compensated], residuals):
             variable._residual = residual
 
-    def _md_eager_update(self, state, args, kwargs) -> tuple:
+    def _md_eager_update(self, args, kwargs) -> tuple:
+        _, _, state = self._md_live_state()
         with ops.validating(self.validate):
             _, values, residuals = self._md_in_scope(
                 state[0], lambda: RAW["update_state"](self, *args, **kwargs), state[1])
-            return values, residuals
+            return tuple(values), tuple(residuals)
 
     def _md_build_from(self, args, kwargs) -> None:
         y_true = kwargs.get("y_true", args[0] if args else None)
@@ -174,17 +208,15 @@ class CompiledPath:
     def _md_result_entry(self) -> Any:
         self._check_super_called()
         self._md_require_built()
-        state = self._md_live_state()[2]
-        return self._md_compiled_call("result", state, None, lambda: self._md_in_scope(
-            state[0], lambda: RAW["result"](self), state[1])[0])
+
+        def eager():
+            state = self._md_live_state()[2]
+            return self._md_in_scope(state[0], lambda: RAW["result"](self), state[1])[0]
+
+        return self._md_compiled_state("result", None, eager)
 
     def _md_reset_entry(self) -> None:
         self._check_super_called()
-        variables = self.variables
-        _, new, residuals = self._md_in_scope([v._value for v in variables],
+        _, new, residuals = self._md_in_scope([v._value for v in self.variables],
                                               lambda: RAW["reset_state"](self))
-        variables = self.variables
-        for variable, value in zip(variables, new):
-            variable._value = value
-        for variable, residual in zip([v for v in variables if v.compensated], residuals):
-            variable._residual = residual
+        self._md_write(new, residuals)

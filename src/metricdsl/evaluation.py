@@ -1,23 +1,33 @@
 """`evaluate`: a small evaluation loop over batches, and `History`: per-epoch results.
 
-tqdm (the ``progress`` extra) is imported only when a progress bar is asked for;
-without it, `evaluate` draws a one-line text counter instead.
+The progress line is Keras's, drawn without any third-party library::
+
+    3/3 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - mae: 0.3750 - mse: 0.1875
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
 from .base import MetricBase
 from .compile import MetricCollection, compile_metrics
+from .plot import plot_history
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["History", "evaluate"]
+
+_REFRESH_SECONDS = 0.1  # between two redraws of a live line (each one reads the results: a sync)
+_BAR_WIDTH = 20
 
 
 def _as_collection(metrics: Any) -> MetricCollection:
@@ -29,8 +39,9 @@ def _as_collection(metrics: Any) -> MetricCollection:
 
 
 def _to_python(value: Any) -> Any:
+    """A Python float for a one-element result (``0.5``, never ``[0.5]``), else a numpy array."""
     array = np.asarray(value)
-    return array.item() if array.ndim == 0 else array
+    return array.item() if array.size == 1 else array
 
 
 def _split(batch: Any, index: int) -> tuple:
@@ -42,8 +53,17 @@ def _split(batch: Any, index: int) -> tuple:
     return batch[0], batch[1], batch[2] if len(batch) == 3 else None
 
 
+def _check_steps(steps: Any) -> int | None:
+    if steps is None or (isinstance(steps, int) and not isinstance(steps, bool) and steps > 0):
+        return steps
+    raise ValueError(
+        f"evaluate: steps must be a positive integer (the number of batches to draw) or None; "
+        f"received {steps!r}.")
+
+
 def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None,
-             progress: bool = True, file: TextIO | None = None) -> dict[str, Any]:
+             steps: int | None = None, progress: bool = True,
+             file: TextIO | None = None) -> dict[str, Any]:
     """Run metrics over batches; return their results (like Keras ``evaluate(return_dict=True)``).
 
     Args:
@@ -53,18 +73,22 @@ def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None
             or ``(y_true, y_pred, sample_weight)``. With ``predict``:
             ``(x, y[, sample_weight])`` and ``y_pred = predict(x)``.
         predict: Optional model function ``x -> y_pred`` (e.g. a jitted apply).
-        progress: Show a progress bar with the running metric values (refreshed
-            every 10 batches, since reading them waits for the device) that stays
-            on screen with the final values. It is a tqdm bar when tqdm (the
-            ``progress`` extra) is installed, else a one-line text counter; no
-            warning either way.
-        file: Where the bar is written; default ``sys.stderr``.
+        steps: Evaluate the first ``steps`` batches only (Keras's ``steps``): the
+            bar's total for an iterator without a length, and the way to stop
+            an endless one.
+        progress: Show Keras's progress line, ``12/12 ━━━━ 0s 3ms/step - mae:
+            0.3750``, with the running metric values (scalar ones). On a
+            terminal or in Jupyter it is redrawn in place at most every 0.1 s
+            (each redraw reads the results, which waits for the device); in a
+            log file only the final line is written. The final line stays.
+        file: Where the line is written; default ``sys.stderr``.
 
     Returns:
-        ``{name: value}``: Python floats for scalar results, numpy arrays otherwise.
+        ``{name: value}``: Python floats for scalar (and one-element) results,
+        numpy arrays otherwise.
 
     Raises:
-        ValueError: for a malformed batch or when ``batches`` is empty.
+        ValueError: for a malformed batch, a bad ``steps``, or when ``batches`` is empty.
 
     Example:
         >>> import numpy as np
@@ -74,16 +98,20 @@ def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None
         >>> md.evaluate(["mae"], batches, progress=False)
         {'mae': 0.375}
     """
+    steps = _check_steps(steps)
     collection = _as_collection(metrics)
     collection.reset_state()
-    bar = _progress_bar(batches, file) if progress else None
+    total = steps if steps is not None else (operator.length_hint(batches) or None)
+    if steps is not None:
+        batches = itertools.islice(batches, steps)
+    bar = _ProgressBar(total, sys.stderr if file is None else file) if progress else None
     try:
         count = _run(collection, batches, predict, bar)
         if count == 0:
             raise ValueError("evaluate: batches was empty; there is nothing to evaluate.")
         results = {name: _to_python(value) for name, value in collection.result().items()}
         if bar is not None:
-            bar.set_postfix_str(_postfix(results))
+            bar.draw(count, results, final=True)
     finally:
         if bar is not None:
             bar.close()
@@ -91,7 +119,7 @@ def evaluate(metrics: Any, batches: Iterable, *, predict: Callable | None = None
 
 
 def _run(collection: MetricCollection, batches: Iterable, predict: Callable | None,
-         bar: Any) -> int:
+         bar: _ProgressBar | None) -> int:
     """Update ``collection`` with every batch; return how many there were."""
     count = 0
     for count, batch in enumerate(batches, start=1):
@@ -101,62 +129,77 @@ def _run(collection: MetricCollection, batches: Iterable, predict: Callable | No
         else:
             y_true, y_pred = second, predict(first)
         collection.update_state(y_true, y_pred, sample_weight=sample_weight)
-        if bar is not None:
-            bar.update(1)
-            if count % _POSTFIX_EVERY == 0:
-                bar.set_postfix_str(_postfix(collection.result()))
+        if bar is not None and bar.due():
+            bar.draw(count, collection.result())
     return count
 
 
-_POSTFIX_EVERY = 10  # batches between two reads of the running results (each one syncs)
+def _interactive(file: TextIO) -> bool:
+    """A terminal or a Jupyter output stream: a line can be redrawn in place with ``\\r``."""
+    isatty = getattr(file, "isatty", None)
+    return bool(isatty is not None and isatty()) or "ipykernel" in sys.modules
 
 
-def _postfix(results: Mapping[str, Any]) -> str:
-    """``name=value`` for each scalar result (per-class arrays are left out of the bar)."""
-    scalars = {name: np.asarray(value) for name, value in results.items()}
-    return ", ".join(f"{name}={value.item():.4g}" for name, value in scalars.items()
-                     if value.ndim == 0)
+def _format_value(value: float) -> str:
+    """Keras's number format: 4 decimals, or 4 significant digits for tiny values."""
+    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
 
 
-def _progress_bar(batches: Iterable, file: TextIO | None) -> Any:
-    stream: TextIO = sys.stderr if file is None else file
-    total = operator.length_hint(batches) or None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _TextBar(total, stream)
-    return tqdm(total=total, desc="evaluate", unit="batch", leave=True, file=stream)
+def _format_time(seconds: float, steps: int) -> str:
+    """``"1s 93ms/step"``: elapsed time, then the time per batch in a readable unit."""
+    per = seconds / max(steps, 1)
+    unit = f"{per:.0f}s" if per >= 1 else f"{per * 1e3:.0f}ms" if per >= 1e-3 \
+        else f"{per * 1e6:.0f}us"
+    return f"{seconds:.0f}s {unit}/step"
 
 
-class _TextBar:
-    """The progress line without tqdm: ``evaluate: 20/50 batches, mae=0.375``, redrawn in place.
+class _ProgressBar:
+    """Keras's progress line: ``7/12 ━━━━━━━━━━━──────── 1s 93ms/step - mae: 0.3750``.
 
-    It draws only when the running results change (every ``_POSTFIX_EVERY``
-    batches) and at the end, so it costs nothing per batch.
+    Live (redrawn in place) on a terminal or in Jupyter, at most every
+    `_REFRESH_SECONDS`; elsewhere only the final line is written.
     """
 
     def __init__(self, total: int | None, file: TextIO) -> None:
-        self.total, self.file, self.n, self.postfix, self.shown = total, file, 0, "", ""
+        self.total, self.file, self.live = total, file, _interactive(file)
+        self.start = self.last = time.monotonic()
+        self.width = 0  # of the line on screen, covered with spaces by a shorter one
 
-    def update(self, n: int = 1) -> None:
-        self.n += n
+    def due(self) -> bool:
+        """Whether a live line is due for a redraw (cheap: reads the clock only)."""
+        return self.live and time.monotonic() - self.last >= _REFRESH_SECONDS
 
-    def set_postfix_str(self, postfix: str) -> None:
-        self.postfix = postfix
-        self._draw()
-
-    def close(self) -> None:
-        self._draw()
-        self.file.write("\n")
+    def draw(self, count: int, results: Mapping[str, Any], final: bool = False) -> None:
+        """Draw the line for ``count`` batches done; ``final`` ends it with a newline."""
+        self.last = now = time.monotonic()
+        line = f"{self._counter(count)} {_format_time(now - self.start, count)}"
+        for name, value in results.items():
+            array = np.asarray(value)
+            if array.size == 1:  # per-class arrays are left out of the line
+                line += f" - {name}: {_format_value(float(array.item()))}"
+        if self.live:
+            self.file.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        elif final:
+            self.file.write(line)
+        if final:
+            self.file.write("\n")
+            self.width = 0
         self.file.flush()
 
-    def _draw(self) -> None:
-        done = f"{self.n}/{self.total}" if self.total else str(self.n)
-        line = f"evaluate: {done} batches" + (f", {self.postfix}" if self.postfix else "")
-        if line != self.shown:
-            self.file.write("\r" + line.ljust(len(self.shown)))  # spaces cover a longer one
+    def _counter(self, count: int) -> str:
+        if self.total is None:
+            return f"{count}/Unknown"
+        done = min(_BAR_WIDTH, _BAR_WIDTH * count // self.total)
+        return (f"{count:>{len(str(self.total))}}/{self.total} "
+                + "━" * done + "─" * (_BAR_WIDTH - done))
+
+    def close(self) -> None:
+        """End a live line left unfinished (an error stopped the loop)."""
+        if self.width:
+            self.file.write("\n")
             self.file.flush()
-            self.shown = line
+            self.width = 0
 
 
 class History:
@@ -224,8 +267,26 @@ class History:
     def __repr__(self) -> str:
         return f"<History epochs={len(self.epoch)} keys={list(self.to_dict())}>"
 
+    def plot(self, keys: list[str] | None = None) -> Figure:
+        """Per-epoch curves, one panel per metric with its ``val_`` line (R's ``plot(history)``).
+
+        See `metricdsl.plot.plot_history`; needs matplotlib (the ``plot`` extra).
+
+        Args:
+            keys: The metrics to draw (names without ``val_``); default every scalar one.
+
+        Returns:
+            The matplotlib ``Figure``.
+        """
+        return plot_history(self, keys)
+
 
 def _cell(value: Any) -> str:
+    """A table cell: ``0.375``; an array as ``[0.5, 0.25]`` (4 significant digits, no wrapping)."""
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, separator=", ", max_line_width=10**6,
+                               formatter={"float_kind": lambda v: f"{v:.4g}"})
+        return text.replace("\n", "")
     return str(value)

@@ -15,7 +15,19 @@ import keyword
 import sys
 import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    Generic,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import jax.numpy as jnp
 
@@ -27,11 +39,18 @@ __all__ = ["Metric", "MetricDefinitionError", "custom_metric", "function_only"]
 
 _PAIRS = (("initialize", "__init__"), ("finalize", "__del__"))
 
+_P = ParamSpec("_P")  # initialize's parameters: the constructor of the class Metric() makes
+_F = ParamSpec("_F")  # a per-sample function's parameters after y_true, y_pred
+_R = TypeVar("_R", covariant=True)  # and its return type
+_M = TypeVar("_M", bound="MetricBase")
+#: mypy treats the name ``MYPY`` as always true; other type checkers, and Python, read False.
+MYPY: Final = False
+
 
 class MetricMeta(type):
     """Metaclass: the factory call, R's dual call shape, and exact class signatures."""
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, *args: Any, **kwargs: Any):  # unannotated: checkers read __new__/__init__
         if cls is Metric and args:
             return _define(*args, _depth=2, **kwargs)
         functional = cls.__dict__.get("_md_functional")
@@ -115,6 +134,76 @@ class Metric(MetricBase, metaclass=MetricMeta):
         >>> float(m.result())
         3.0
     """
+
+    if TYPE_CHECKING:
+        # For type checkers: the factory call returns a class whose constructor has initialize's
+        # signature (a dual builtin's also computes with its per-sample function's); the last
+        # two forms are the base constructor. The class made at run time is a plain subclass.
+        @overload
+        def __new__(cls, classname: str, initialize: Callable[_P, object],
+                    update_state: Callable[..., object] | None = None,
+                    result: Callable[..., object] | None = None, *,
+                    public: Mapping[str, Any] | None = None,
+                    private: Mapping[str, Any] | None = None, inherit: Any = None,
+                    parent_env: Any = None, functional: Callable[Concatenate[Any, Any, _F], _R],
+                    **members: Any) -> type[DualMetric[_P, _F, _R]]: ...
+        @overload
+        def __new__(cls, classname: str, initialize: Callable[_P, object],
+                    update_state: Callable[..., object] | None = None,
+                    result: Callable[..., object] | None = None, *,
+                    public: Mapping[str, Any] | None = None,
+                    private: Mapping[str, Any] | None = None, inherit: Any = None,
+                    parent_env: Any = None, functional: None = None,
+                    **members: Any) -> type[DefinedMetric[_P]]: ...
+        @overload
+        def __new__(cls, classname: str, initialize: None = None,
+                    update_state: Callable[..., object] | None = None,
+                    result: Callable[..., object] | None = None, *,
+                    public: Mapping[str, Any] | None = None,
+                    private: Mapping[str, Any] | None = None, inherit: type[_M],
+                    parent_env: Any = None, functional: None = None,
+                    **members: Any) -> type[_M]: ...
+        @overload
+        def __new__(cls, classname: str, initialize: None = None,
+                    update_state: Callable[..., object] | None = None,
+                    result: Callable[..., object] | None = None, *,
+                    public: Mapping[str, Any] | None = None,
+                    private: Mapping[str, Any] | None = None,
+                    inherit: tuple[type[MetricBase], ...] | None = None, parent_env: Any = None,
+                    functional: None = None, **members: Any) -> type[Metric]: ...
+        @overload
+        def __new__(cls, *, dtype: Any = None, name: str | None = None) -> Self: ...
+        if not MYPY:
+            # Python checkers other than mypy check __new__ and then __init__, so a subclass
+            # with its own __init__ needs this; mypy checks that __init__ alone, and this form
+            # would make its factory calls ambiguous.
+            @overload
+            def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any: ...
+
+
+if TYPE_CHECKING:
+    class DefinedMetric(Metric, Generic[_P]):
+        """For type checkers: a class made by `Metric()`, built with initialize's arguments."""
+
+        def __new__(cls, *args: _P.args, **kwargs: _P.kwargs) -> Self: ...
+        def __init__(self, *args: _P.args, **kwargs: _P.kwargs) -> None: ...
+
+    class DualMetric(DefinedMetric[_P], Generic[_P, _F, _R]):
+        """For type checkers: a dual builtin; called with data it returns the per-sample values."""
+
+        @overload
+        def __new__(cls, *args: _P.args, **kwargs: _P.kwargs) -> Self: ...
+        @overload
+        def __new__(cls, y_true: Any, y_pred: Any,  # type: ignore[misc]
+                    *args: _F.args, **kwargs: _F.kwargs) -> _R: ...
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any: ...
+
+    class DataFunction(Protocol[_F, _R]):
+        """For type checkers: a per-sample function of ``y_true, y_pred`` (any array-like data,
+        nested lists included) and its own further parameters."""
+
+        def __call__(self, y_true: Any, y_pred: Any, *args: _F.args, **kwargs: _F.kwargs) -> _R: ...
 
 
 def _resolve_inherit(classname: str, inherit: Any) -> tuple[type, ...]:
@@ -229,7 +318,7 @@ def _factory_form(classname: str, initialize: Callable | None = None,
 _FACTORY_SIGNATURE = inspect.signature(_factory_form)
 
 
-def custom_metric(name: str, fn: Callable) -> Callable:
+def custom_metric(name: str, fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """A copy of the stateless metric function ``fn`` named ``name`` (R's ``custom_metric``).
 
     The copy keeps ``fn``'s signature; ``metric_mean_wrapper`` and
@@ -249,14 +338,16 @@ def custom_metric(name: str, fn: Callable) -> Callable:
     if not callable(fn):
         raise TypeError(f"custom_metric({name!r}): fn must be callable; received {fn!r}.")
 
+    call: Callable[..., Any] = fn
+
     def named(*args, **kwargs):
-        return fn(*[_as_array(a) for a in args], **kwargs)
+        return call(*[_as_array(a) for a in args], **kwargs)
 
     named.__name__ = named.__qualname__ = name
     named.__doc__ = fn.__doc__
     named.__signature__ = inspect.signature(fn)
     named.__wrapped_metric__ = fn
-    return named
+    return cast("Callable[_P, _R]", named)  # the same signature: positional lists become arrays
 
 
 def _as_array(x: Any) -> Any:
@@ -269,7 +360,7 @@ _FUNCTION_ONLY = (
     "batches, use metric_mean_wrapper({name}).")
 
 
-def function_only(fn: Callable) -> Callable:
+def function_only(fn: Callable[Concatenate[Any, Any, _F], _R]) -> DataFunction[_F, _R]:
     """Mark a per-sample function as a function-only builtin (R keras3's third call shape).
 
     The function always computes; called without ``y_true``/``y_pred`` it raises

@@ -29,12 +29,15 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 
 from .base import MetricBase, to_snake_case
 from .errors import UnknownIdentifierError
+
+if TYPE_CHECKING:
+    from .factory import Metric
 
 __all__ = ["deserialize", "get", "register", "serialize"]
 
@@ -137,6 +140,14 @@ def _did_you_mean(word: str, candidates: Any) -> str:
 
 
 # -- register ---------------------------------------------------------------------------------
+_T = TypeVar("_T")
+_M = TypeVar("_M", bound=MetricBase)
+
+
+@overload
+def register(obj: None = None, *, name: str | None = None) -> Callable[[_T], _T]: ...
+@overload
+def register(obj: _T, *, name: str | None = None) -> _T: ...
 def register(obj: Any = None, *, name: str | None = None) -> Any:
     """Make a user metric class or metric function known to `get` and `deserialize`.
 
@@ -214,6 +225,14 @@ def _same_definition(a: Any, b: Any) -> bool:
 
 
 # -- get --------------------------------------------------------------------------------------
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: type[_M] | _M) -> _M: ...
+@overload
+def get(identifier: str) -> Metric: ...
+@overload
+def get(identifier: Any) -> Any: ...
 def get(identifier: Any) -> Any:
     """Resolve a metric identifier as Keras's ``keras.metrics.get`` does.
 
@@ -252,7 +271,7 @@ def get(identifier: Any) -> Any:
 
 
 # -- serialize / deserialize ------------------------------------------------------------------
-def serialize(metric: Any) -> Any:
+def serialize(metric: Any) -> dict[str, Any]:
     """The Keras-style config of a metric (or a registered per-sample function).
 
     Returns:

@@ -139,6 +139,7 @@ class Variable:
     @property
     def residual(self) -> jax.Array | None:
         """The rounding error a compensated sum carries (auxiliary state); None if uncompensated."""
+        self._value  # noqa: B018 -- a read: a stale packed store writes its values back first
         return self._residual
 
     def assign(self, value: Any) -> None:
@@ -286,15 +287,19 @@ def store_class(before_read: Callable[[], None], before_write: Callable[[], None
         _SLOT.__set__(self, value)
 
     def reduce(self, protocol=2):
+        value = get(self)  # reads first: a stale store writes its values (and residuals) back
         return plain_variable, (self.name, self.shape, self.dtype, self.aggregation,
-                                self.initializer, get(self))
+                                self.initializer, value, self._residual)
 
-    return type("Variable", (Variable,), {
+    cls = type("Variable", (Variable,), {
         "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
         "__module__": Variable.__module__, "_md_store": owner})
+    jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)  # a pytree like Variable
+    return cls
 
 
-def plain_variable(name, shape, dtype, aggregation, initializer, value) -> Variable:
+def plain_variable(name, shape, dtype, aggregation, initializer, value,
+                   residual=None) -> Variable:
     """A plain Variable with these fields (copies and pickles of a store's Variables)."""
     plain = object.__new__(Variable)
     for key, item in (("name", name), ("shape", shape), ("dtype", dtype),
@@ -302,7 +307,8 @@ def plain_variable(name, shape, dtype, aggregation, initializer, value) -> Varia
         object.__setattr__(plain, key, item)
     _SLOT.__set__(plain, value)
     plain.compensated = aggregation == "sum" and dtype in _COMPENSATED
-    plain._residual = zeros(shape, dtype) if plain.compensated else None
+    plain._residual = (residual if residual is not None else zeros(shape, dtype)) \
+        if plain.compensated else None
     return plain
 
 
@@ -341,5 +347,9 @@ def _unflatten(spec: _Spec, children: tuple) -> Variable:
     return variable
 
 
+def _flatten(variable: Variable) -> tuple[tuple, _Spec]:
+    return (variable._value,), _Spec(variable)
+
+
 # A Variable is a pytree with its value as the one leaf, so `jax.jit(f)(m.variables)` works.
-jax.tree_util.register_pytree_node(Variable, lambda v: ((v._value,), _Spec(v)), _unflatten)
+jax.tree_util.register_pytree_node(Variable, _flatten, _unflatten)

@@ -9,26 +9,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..functional import ConfusionCounts, confusion_counts, is_evenly_distributed, parse_thresholds
+import numpy as np
+
+from ..functional import (
+    ConfusionCounts,
+    SharedState,
+    confusion_counts,
+    is_evenly_distributed,
+    parse_thresholds,
+)
 from ..functional._common import metric_label
 
-__all__ = ["COUNT_NAMES", "add_count_variables", "confusion_update_state", "count_state",
-           "set_thresholds", "thresholds_get_config"]
+__all__ = ["COUNT_NAMES", "add_count_variables", "batch_counts", "confusion_shared_state",
+           "confusion_update_state", "count_state", "set_thresholds", "thresholds_get_config"]
 
 COUNT_NAMES = ConfusionCounts._fields
 
 
+def confusion_shared_state() -> SharedState:
+    """The metric's update as one `confusion_counts` call: its static configuration as the key.
+
+    Metrics whose configurations agree (thresholds, top_k, class_id, labels,
+    logits, count dtype) keep the same counts of the same inputs: in a
+    collection they compute them once. Each takes the cells it keeps.
+    """
+    multi_label = getattr(self, "multi_label", False)
+    label_weights = None if multi_label else getattr(self, "label_weights", None)
+    config = (("thresholds", tuple(self.thresholds)),
+              ("evenly", self._thresholds_distributed_evenly),
+              ("top_k", getattr(self, "top_k", None)),
+              ("class_id", getattr(self, "class_id", None)),
+              ("multi_label", multi_label), ("num_labels", getattr(self, "_num_labels", None)),
+              ("label_weights", None if label_weights is None
+               else tuple(np.asarray(label_weights).tolist())),
+              ("from_logits", getattr(self, "_from_logits", False)),
+              ("dtype", self.variables[0].dtype))
+    kept = getattr(self, "_confusion_matrix_cond", None)
+    fields = (kept,) if kept else tuple(n for n in COUNT_NAMES if hasattr(self, n))
+    return SharedState(confusion_counts, config, fields, owner=metric_label(self))
+
+
 def batch_counts(metric: Any, y_true, y_pred, sample_weight) -> ConfusionCounts:
-    """`confusion_counts` with the metric's static configuration."""
-    multi_label = getattr(metric, "multi_label", False)
-    return confusion_counts(
-        y_true, y_pred, sample_weight, thresholds=tuple(metric.thresholds),
-        evenly=metric._thresholds_distributed_evenly, top_k=getattr(metric, "top_k", None),
-        class_id=getattr(metric, "class_id", None), multi_label=multi_label,
-        num_labels=getattr(metric, "_num_labels", None),
-        label_weights=None if multi_label else getattr(metric, "label_weights", None),
-        from_logits=getattr(metric, "_from_logits", False),
-        dtype=metric.variables[0].dtype, owner=metric_label(metric))
+    """The batch's counts from the metric's `confusion_shared_state` declaration."""
+    return metric.shared_state().compute(y_true, y_pred, sample_weight)
 
 
 def count_state(metric: Any) -> list:

@@ -60,6 +60,7 @@ from ..functional import (
 )
 from ..functional._common import metric_label
 from ..functional.numbers import Integral, Real
+from ..plot import plot_confusion_matrix, plot_method
 
 __all__ = [
     "metric_average_precision", "metric_balanced_accuracy", "metric_cohen_kappa",
@@ -303,7 +304,8 @@ def _confusion_result():
 
 metric_confusion_matrix = Metric(
     "ConfusionMatrix", initialize=_confusion_initialize, result=_confusion_result,
-    inherit=_ConfusionMatrixState, higher_is_better=None)
+    inherit=_ConfusionMatrixState, higher_is_better=None,
+    plot=plot_method(plot_confusion_matrix))
 
 
 def _mcc_initialize(num_classes: Integral = 2, name: str | None = "matthews_correlation",

@@ -32,6 +32,7 @@ from ..functional.numbers import Integral
 from ._confusion_members import (
     add_count_variables,
     batch_counts,
+    confusion_shared_state,
     confusion_update_state,
     count_state,
     set_thresholds,
@@ -78,7 +79,7 @@ def _count_result():
 _ConfusionMatrixConditionCount = Metric(
     "_ConfusionMatrixConditionCount", initialize=_count_initialize,
     update_state=_count_update_state, result=_count_result, get_config=thresholds_get_config,
-    higher_is_better=None)
+    shared_state=confusion_shared_state, higher_is_better=None)
 
 
 def _tp_initialize(thresholds: Thresholds = None, name: str | None = None, dtype: Any = None):
@@ -253,7 +254,8 @@ def _precision_result():
 
 metric_precision = Metric(
     "Precision", initialize=_precision_initialize, update_state=confusion_update_state,
-    result=_precision_result, get_config=thresholds_get_config, higher_is_better=True)
+    result=_precision_result, get_config=thresholds_get_config,
+    shared_state=confusion_shared_state, higher_is_better=True)
 
 
 def _recall_initialize(thresholds: Thresholds = None, top_k: Integral | None = None,
@@ -296,6 +298,7 @@ def _recall_result():
 
 metric_recall = Metric(
     "Recall", initialize=_recall_initialize, update_state=confusion_update_state,
-    result=_recall_result, get_config=thresholds_get_config, higher_is_better=True)
+    result=_recall_result, get_config=thresholds_get_config,
+    shared_state=confusion_shared_state, higher_is_better=True)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..factory import Metric
-from ..functional import fbeta_counts, fbeta_from_counts
+from ..functional import SharedState, fbeta_counts, fbeta_from_counts
 from ..functional._common import metric_label
 
 __all__ = ["metric_f1_score", "metric_fbeta_score"]
@@ -149,9 +149,20 @@ def _fbeta_update_state(y_true, y_pred, sample_weight=None):
         ValueError: if the shapes do not broadcast to ``(N, C)`` for the built ``C``.
     """
     self._check_batch(y_true, y_pred, sample_weight)
-    counts = fbeta_counts(y_true, y_pred, sample_weight, self.threshold, self.axis, self.dtype)
+    counts = self.shared_state().compute(y_true, y_pred, sample_weight)
     for name, count in zip(_COUNT_NAMES, counts):
         getattr(self, name).assign_add(count)
+
+
+def _fbeta_shared_state():
+    """The update as one `fbeta_counts` call, keyed by threshold, averaging axis and dtype.
+
+    An F1 and an F-beta score with the same ``threshold`` and ``average``
+    keep the same counts (``beta`` only enters the result): in a collection
+    they compute them once.
+    """
+    config = (("threshold", self.threshold), ("axis", self.axis), ("dtype", self.dtype))
+    return SharedState(fbeta_counts, config, _COUNT_NAMES)
 
 
 def _fbeta_result():
@@ -162,7 +173,7 @@ def _fbeta_result():
 metric_fbeta_score = Metric(
     "FBetaScore", initialize=_fbeta_initialize, update_state=_fbeta_update_state,
     result=_fbeta_result, build=_fbeta_build, _check_batch=_fbeta_check_batch,
-    higher_is_better=True)
+    shared_state=_fbeta_shared_state, higher_is_better=True)
 
 
 # -- F1Score ------------------------------------------------------------------------------------

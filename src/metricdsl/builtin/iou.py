@@ -26,6 +26,7 @@ from ..factory import Metric
 from ..functional import binary_labels, confusion_matrix, iou_from_confusion_matrix
 from ..functional._common import check_class_ids, is_int, metric_label
 from ..functional.numbers import Integral, Real
+from ..plot import plot_confusion_matrix, plot_method
 
 #: What Keras accepts for ``target_class_ids`` and the ``sparse_*`` flags.
 ClassIds = Sequence[Integral] | np.ndarray
@@ -208,7 +209,7 @@ def _iou_get_config():
 metric_iou = Metric(
     "IoU", initialize=_iou_initialize, update_state=_iou_update_state, result=_iou_result,
     get_config=_iou_get_config, _labels=_iou_labels, _check_batch=_iou_check_batch,
-    _counts=_iou_counts, higher_is_better=True)
+    _counts=_iou_counts, higher_is_better=True, plot=plot_method(plot_confusion_matrix))
 
 
 # -- MeanIoU ------------------------------------------------------------------------------------

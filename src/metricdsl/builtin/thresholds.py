@@ -34,9 +34,11 @@ from ..functional import (
 )
 from ..functional._common import metric_label
 from ..functional.numbers import Integral, Real
+from ..plot import plot_curve, plot_method
 from ._confusion_members import (
     COUNT_NAMES,
     add_count_variables,
+    confusion_shared_state,
     confusion_update_state,
     count_state,
 )
@@ -75,7 +77,8 @@ def _at_result():
 
 _SensitivitySpecificityBase = Metric(
     "_SensitivitySpecificityBase", initialize=_at_initialize,
-    update_state=confusion_update_state, result=_at_result, higher_is_better=True)
+    update_state=confusion_update_state, result=_at_result, shared_state=confusion_shared_state,
+    higher_is_better=True)
 
 
 def _sens_at_spec_initialize(specificity: Real, num_thresholds: Integral = 200,
@@ -392,6 +395,7 @@ def _auc_get_config():
 
 metric_auc = Metric(
     "AUC", initialize=_auc_initialize, update_state=confusion_update_state, result=_auc_result,
-    build=_auc_build, get_config=_auc_get_config, higher_is_better=True,
+    build=_auc_build, get_config=_auc_get_config, shared_state=confusion_shared_state,
+    higher_is_better=True, plot=plot_method(plot_curve),
     thresholds=property(lambda self: self._thresholds.tolist(),
                         doc="The thresholds, with AUC's epsilon end points (a list)."))

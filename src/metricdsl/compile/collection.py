@@ -20,7 +20,7 @@ from ..builtin import metric_mean, metric_sum
 from . import seam
 from .build import build_members, check_arguments, check_order, not_built_error, ready_members
 from .errors import CompileMetricsError
-from .fused import Retry, fused_update, member_update
+from .fused import Retry, fused_update, member_update, update_members
 from .member import Member
 from .merge import check_mergeable, merge_states
 from .naming import name_results
@@ -142,6 +142,10 @@ class MetricCollection:
     """
 
     validate = False
+    #: Compute declared shared state once per batch (`metricdsl.functional.SharedState`):
+    #: metrics with the same kernel, static configuration and inputs share it. Results
+    #: are the same either way; False computes each metric's own.
+    share_state = True
 
     def __init__(self, metrics: Any = None, weighted_metrics: Any = None, *,
                  output_names: list[str] | None = None) -> None:
@@ -266,11 +270,11 @@ class MetricCollection:
     # -- the stateful update ---------------------------------------------------------------
     def _update_fn(self, store: Store) -> Callable:
         """The fused jitted update, shared by collections with the same metrics and layout."""
-        validate = self._validates()
-        fn = self._jitted.get(("update", validate))
+        key = ("update", self._validates(), bool(self.share_state))
+        fn = self._jitted.get(key)
         if fn is None:
             members = [self._members()[i] for i in self._fused]
-            fn = self._jitted[("update", validate)] = fused_update(members, store, validate)
+            fn = self._jitted[key] = fused_update(members, store, key[1], key[2])
         return fn
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
@@ -381,7 +385,7 @@ class MetricCollection:
         self._check_state(state)
         return CollectionState(state, self.state_names)
 
-    def _pure(self, name: str, fn: Callable) -> Callable:
+    def _pure(self, name: Any, fn: Callable) -> Callable:
         """``fn``, jitted once per collection unless a member runs eagerly."""
         jitted = self._jitted.get(name)
         if jitted is None:
@@ -404,12 +408,12 @@ class MetricCollection:
             self.build(y_true, y_pred)
         assert self._layout is not None  # build() sets it
         members = self._members()
+        share = bool(self.share_state)
 
         def update(state, trues, preds, weights, extra):
-            return [member_update(m, s, trues, preds, weights, extra, False)
-                    for m, s in zip(members, state)]
+            return update_members(members, state, trues, preds, weights, extra, False, share)
 
-        return _like(state, self._pure("stateless", update)(
+        return _like(state, self._pure(("stateless", share), update)(
             list(state), *self._layout.inputs(y_true, y_pred, sample_weight), self._extra(extra)))
 
     def stateless_result(self, state: list) -> dict[str, Any]:

@@ -9,17 +9,19 @@ raises `Retry`; the collection then runs it eagerly and retraces the rest.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any
 
 from .. import ops
+from ..functional import sharing
 from ..tracing import GuardedJit
 from . import seam
 from .member import Member
 from .store import Store
 
-__all__ = ["Retry", "fused_update", "member_update"]
+__all__ = ["Retry", "fused_update", "member_update", "update_members"]
 
 
 class Retry(Exception):
@@ -65,6 +67,19 @@ def member_update(member: Member, state: Any, trues: list, preds: list, weights:
             from None
 
 
+def update_members(members: list[Member], states: list, trues: list, preds: list, weights: list,
+                   extra: dict, guard: bool, share: bool) -> list:
+    """Every member's new state; with ``share``, declared shared state is computed once.
+
+    Members whose `metricdsl.functional.SharedState` declarations agree (same
+    kernel and static configuration) and that get the same inputs (output,
+    weighting) compute that kernel once per batch (`metricdsl.functional.sharing`).
+    """
+    with sharing() if share else contextlib.nullcontext():
+        return [member_update(m, s, trues, preds, weights, extra, guard)
+                for m, s in zip(members, states)]
+
+
 class _SharedUpdate:
     """One guarded, jitted fused update, reused by every collection whose members trace alike.
 
@@ -72,8 +87,8 @@ class _SharedUpdate:
     the members' methods read are checked on every call.
     """
 
-    def __init__(self, validate: bool = False) -> None:
-        self.validate = validate
+    def __init__(self, validate: bool = False, share: bool = True) -> None:
+        self.validate, self.share = validate, share
         self.guarded = GuardedJit(self._traced, validated=validate)
 
     def _traced(self, subject, buffers, trues, preds, weights, extra):
@@ -83,9 +98,9 @@ class _SharedUpdate:
         store.quiet = True
         try:
             with ops.validating(self.validate):
-                states = store.unpack(buffers)
-                return store.pack([member_update(m, s, trues, preds, weights, extra, True)
-                                   for m, s in zip(members, states)])
+                states = store.unpack_states(buffers)
+                return store.pack_states(update_members(
+                    members, states, trues, preds, weights, extra, True, self.share))
         finally:
             store.quiet = False
 
@@ -96,7 +111,8 @@ class _SharedUpdate:
 _SHARED: dict[tuple, _SharedUpdate] = {}
 
 
-def fused_update(members: list[Member], store: Store, validate: bool) -> Callable:
+def fused_update(members: list[Member], store: Store, validate: bool,
+                 share: bool = True) -> Callable:
     """``fn(buffers, trues, preds, weights, extra) -> new buffers`` for these members.
 
     Raises (when called): `Retry` for an untraceable member; ``ValueError``
@@ -104,8 +120,8 @@ def fused_update(members: list[Member], store: Store, validate: bool) -> Callabl
     """
     key = (tuple((seam.compile_key(m.metric), m.output, m.weighted,
                   m.metric.name if m.tracker else None) for m in members),
-           store.layout(), validate)
+           store.layout, validate, share)
     shared = _SHARED.get(key)
     if shared is None:
-        shared = _SHARED[key] = _SharedUpdate(validate)
+        shared = _SHARED[key] = _SharedUpdate(validate, share)
     return shared.bind(members, store)

@@ -4,10 +4,9 @@ A collection traces its members' updates in one function and keeps their
 variables in a packed store; for that it needs, from the base: the compile
 key (`compile_key`), eager marking (`mark_eager`, `runs_eagerly`), building
 from a batch (`build_from_batch`), the trace guard (`trace_guard`,
-`SideEffect`, `TRACER_ERRORS`); from variables: the store hooks
-(`store_class`, `Variable.bind_store`, `raw_value`, `set_raw_value`,
-`set_residual`); from tracing: `watch_function`. This module names them in
-one place.
+`SideEffect`, `TRACER_ERRORS`); from tracing: `watch_function`. (The packed
+store itself is `metricdsl.packed.Packed`.) This module names them in one
+place.
 """
 
 from __future__ import annotations
@@ -22,11 +21,9 @@ from ..base import (
     trace_guard,
 )
 from ..tracing import TRACER_ERRORS, SideEffect, watch_function
-from ..variables import plain_variable, raw_value, set_raw_value, set_residual, store_class
 
 __all__ = ["TRACER_ERRORS", "SideEffect", "build_from_batch", "compile_key", "mark_eager",
-           "plain_variable", "raw_value", "runs_eagerly", "set_raw_value", "set_residual",
-           "store_class", "trace_guard", "watch_attributes"]
+           "runs_eagerly", "trace_guard", "watch_attributes"]
 
 
 def watch_attributes(metric: MetricBase) -> None:

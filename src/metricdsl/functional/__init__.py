@@ -68,6 +68,7 @@ from .confusion import (
                        check_unit,
                        confusion_counts,
                        counts_from_histogram,
+                       curve_points,
                        evenly_spaced_thresholds,
                        filter_top_k,
                        is_evenly_distributed,
@@ -116,6 +117,7 @@ from .regression import (
                        r2_score,
                        squared_error,
 )
+from .shared import SharedState, sharing
 
 __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # accuracy
@@ -125,7 +127,8 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # confusion
     "AUCCurve", "AUCSummationMethod", "ConfusionCounts", "NEG_INF", "RateConstraint",
     "Thresholds", "aligned_inputs", "auc_from_counts", "bucket_histogram", "check_int",
-    "check_unit", "confusion_counts", "counts_from_histogram", "evenly_spaced_thresholds",
+    "check_unit", "confusion_counts", "counts_from_histogram", "curve_points",
+    "evenly_spaced_thresholds",
     "filter_top_k", "is_evenly_distributed", "one_or_all", "parse_choice", "parse_thresholds",
     "precision_from_counts", "rate_at_constraint", "recall_from_counts",
     "single_threshold_counts", "threshold_buckets",
@@ -145,6 +148,8 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     "curve_error_bound", "curve_from_histogram", "score_bins",
     # f_score
     "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",
+    # shared state
+    "SharedState", "sharing",
     # hinge
     "categorical_hinge", "hinge", "squared_hinge",
     # iou

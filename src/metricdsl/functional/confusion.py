@@ -45,6 +45,7 @@ __all__ = [
     "check_unit",
     "confusion_counts",
     "counts_from_histogram",
+    "curve_points",
     "evenly_spaced_thresholds",
     "filter_top_k",
     "is_evenly_distributed",
@@ -256,7 +257,8 @@ def _combined_weights(owner, sample_weight, label_weights, shape):
         _broadcast(owner, "sample_weight", sample_weight, shape)
     if label_weights is None:
         return weights
-    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(label_weights, 0), shape)
+    per_label = _broadcast(owner, "label_weights", jnp.expand_dims(jnp.asarray(label_weights), 0),
+                           shape)
     return per_label if weights is None else weights * per_label
 
 
@@ -337,10 +339,12 @@ def single_threshold_counts(positive: jax.Array, above: jax.Array, weights: jax.
                             dtype: Any) -> ConfusionCounts:
     """Counts for one threshold, whose two buckets are the mask ``above``: masked sums.
 
-    Same numbers as the histogram route; the float sums fuse into the
-    comparison where a scatter (or an integer sum) would not, and XLA drops
-    the cells a metric does not keep. Unweighted counts are exact below 2^24
-    per batch, as in Keras. Shape ``(1, L)``.
+    Same numbers as the histogram route. `confusion_counts` takes it off CPU,
+    where sibling reductions fuse into one pass over the inputs and XLA drops
+    the cells no metric keeps; on XLA:CPU every reduction is a pass of its
+    own, so there one histogram (all four cells in one pass: Precision and
+    Recall sharing it cost what one of them does) is used instead.
+    Unweighted counts are exact below 2^24 per batch, as in Keras. Shape ``(1, L)``.
     """
     cells = (positive & above, ~positive & above, ~positive & ~above, positive & ~above)
     weights = jnp.ones((), dtype) if weights is None else weights
@@ -404,11 +408,10 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
     if not multi_label:
         y_true, y_pred = y_true.ravel(), y_pred.ravel()
         weights = None if weights is None else weights.ravel()
-    if len(thresholds) == 1:
-        counts = single_threshold_counts(y_true != 0, threshold_buckets(y_pred, thresholds, evenly),
-                                         weights, dtype)
+    buckets = threshold_buckets(y_pred, thresholds, evenly)
+    if len(thresholds) == 1 and jax.default_backend() != "cpu":
+        counts = single_threshold_counts(y_true != 0, buckets, weights, dtype)
     else:
-        buckets = threshold_buckets(y_pred, thresholds, evenly)
         histogram = bucket_histogram(buckets, y_true != 0, weights, len(thresholds), dtype)
         counts = counts_from_histogram(histogram, _caller_order(thresholds, dtype, evenly))
     return counts if multi_label else ConfusionCounts(*(c[:, 0] for c in counts))
@@ -455,8 +458,8 @@ def _interpolated_pr_terms(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.A
                              jnp.maximum(tp[1:] + fn[1:], 0))
 
 
-def _curve_points(tp: jax.Array, fp: jax.Array, tn: jax.Array, fn: jax.Array,
-                  curve: AUCCurve) -> tuple[jax.Array, jax.Array]:
+def curve_points(tp: jax.Array, fp: jax.Array, tn: jax.Array, fn: jax.Array,
+                 curve: AUCCurve) -> tuple[jax.Array, jax.Array]:
     """``(x, y)`` of the ROC, PR or PR-gain curve at each threshold."""
     recall = recall_from_counts(tp, fn)
     if curve == AUCCurve.ROC:
@@ -485,7 +488,7 @@ def auc_from_counts(tp: ArrayLike, fp: ArrayLike, tn: ArrayLike, fn: ArrayLike, 
     if curve == AUCCurve.PR and method == AUCSummationMethod.INTERPOLATION:
         terms = _interpolated_pr_terms(tp, fp, fn)
     else:
-        x, y = _curve_points(tp, fp, tn, fn, curve)
+        x, y = curve_points(tp, fp, tn, fn, curve)
         if method == AUCSummationMethod.INTERPOLATION:
             heights = (y[:-1] + y[1:]) / 2.0
         elif method == AUCSummationMethod.MINORING:

@@ -1,0 +1,1 @@
+"""metricdsl's benchmark suite: ``python -m benchmarks.run`` (see `benchmarks.run`)."""

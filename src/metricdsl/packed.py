@@ -1,0 +1,138 @@
+"""Packed state: Variables held as one flat buffer per dtype between compiled updates.
+
+A jitted call costs about a microsecond per array it takes or returns, so the
+stateful ``update_state`` passes a metric's state as a few packed buffers
+(the variables' values, then the residuals of the compensated ones) instead
+of two arrays per variable. The Variables stay correct: their class is
+switched to a store subclass (`metricdsl.variables.store_class`) whose reads
+unpack the buffers first (one jitted call, only when stale) and whose writes
+mark the buffers for repacking.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .variables import Variable, raw_value, set_raw_value, set_residual, store_class
+
+__all__ = ["Packed", "pack", "unpack"]
+
+Layout = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def pack(layout: Layout, dtypes: tuple[str, ...], values: Sequence[Any]) -> tuple:
+    """``values`` (laid out as ``layout``) → one flat buffer per dtype (traceable)."""
+    groups: dict[str, list] = {d: [] for d in dtypes}
+    for (dtype, _), value in zip(layout, values):
+        groups[dtype].append(jnp.ravel(jnp.asarray(value, dtype)))
+    return tuple(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d) for d in dtypes)
+
+
+def unpack(layout: Layout, dtypes: tuple[str, ...], buffers: Sequence[Any]) -> list:
+    """The inverse of `pack` (traceable): the values, in layout order."""
+    offsets = dict.fromkeys(dtypes, 0)
+    out = []
+    for dtype, shape in layout:
+        size = int(np.prod(shape, dtype=np.int64))
+        start = offsets[dtype]
+        offsets[dtype] = start + size
+        out.append(buffers[dtypes.index(dtype)][start:start + size].reshape(shape))
+    return out
+
+
+_jit_pack = functools.cache(lambda layout, dtypes: jax.jit(functools.partial(pack, layout, dtypes)))
+_jit_unpack = functools.cache(
+    lambda layout, dtypes: jax.jit(functools.partial(unpack, layout, dtypes)))
+
+
+def _hooks(store_ref: Callable[[], Packed | None]) -> tuple[Callable, Callable]:
+    """The read and write hooks of packed Variables (they hold the store weakly)."""
+
+    def before_read() -> None:
+        store = store_ref()
+        if store is not None and store.dirty and not store.quiet:
+            store.sync()
+
+    def before_write() -> None:
+        store = store_ref()
+        if store is not None and not store.quiet:
+            if store.dirty:
+                store.sync()
+            store.need_pack = True
+
+    return before_read, before_write
+
+
+class Packed:
+    """Variables packed into one flat buffer per dtype: values first, then residuals.
+
+    Attributes:
+        buffers: The packed values (newer than the Variables while ``dirty``).
+        dirty: The buffers hold values not yet written into the Variables.
+        need_pack: A Variable was written from outside: repack before the next update.
+        quiet: The hooks are off (while a compiled call traces or runs).
+        released: The Variables were handed back; this store is no longer used.
+    """
+
+    def __init__(self, variables: Sequence[Variable]) -> None:
+        self.dirty = self.need_pack = self.quiet = self.released = False
+        self.flat = list(variables)
+        self.compensated = [v for v in self.flat if v.compensated]
+        self.dtypes = tuple(dict.fromkeys(v.dtype for v in self.flat))
+        self.layout: Layout = tuple((v.dtype, v.shape) for v in (*self.flat, *self.compensated))
+        store_ref = weakref.ref(self)
+        self.cls = store_class(*_hooks(store_ref), store_ref)
+        for variable in self.flat:
+            previous = variable.store
+            if previous is not None:
+                previous.release()
+            variable.bind_store(self.cls)
+        self.buffers = self.pack_host()
+
+    def pack(self, values: Sequence[Any], residuals: Sequence[Any]) -> tuple:
+        """Values and residuals → the buffers (traceable)."""
+        return pack(self.layout, self.dtypes, [*values, *residuals])
+
+    def unpack(self, buffers: Sequence[Any]) -> tuple[list, list]:
+        """The inverse of `pack` (traceable): ``(values, residuals)``."""
+        flat = unpack(self.layout, self.dtypes, buffers)
+        return flat[:len(self.flat)], flat[len(self.flat):]
+
+    def pack_host(self) -> tuple:
+        """Pack the Variables' current values (one jitted call, shared per layout)."""
+        with jax.ensure_compile_time_eval():  # concrete even if called while tracing
+            return _jit_pack(self.layout, self.dtypes)(
+                [raw_value(v) for v in self.flat] + [v.residual for v in self.compensated])
+
+    def refresh(self) -> None:
+        """Repack after the Variables were written from outside."""
+        if self.need_pack:
+            self.buffers = self.pack_host()
+            self.need_pack = False
+
+    def sync(self) -> None:
+        """Write the buffers' values into the Variables (one jitted call)."""
+        if not self.dirty:
+            return
+        self.dirty = False
+        with jax.ensure_compile_time_eval():  # concrete even if a read happens while tracing
+            values = _jit_unpack(self.layout, self.dtypes)(self.buffers)
+        for variable, value in zip(self.flat, values):
+            set_raw_value(variable, value)
+        for variable, residual in zip(self.compensated, values[len(self.flat):]):
+            set_residual(variable, residual)
+
+    def release(self) -> None:
+        """Hand the Variables back (synced, plain class): this store is no longer used."""
+        self.sync()
+        self.released = True
+        for variable in self.flat:
+            if type(variable) is self.cls:
+                variable.unbind_store()
