@@ -40,6 +40,8 @@ def _cases(n, rng):
          lambda: sk.matthews_corrcoef(binary_true, binary_score > 0.5)),
         ("average precision", md.metric_average_precision(), (binary_true, binary_score),
          lambda: sk.average_precision_score(binary_true, binary_score)),
+        ("exact ROC AUC", md.metric_exact_auc(), (binary_true, binary_score),
+         lambda: sk.roc_auc_score(binary_true, binary_score)),
         ("Brier score", md.metric_brier_score(), (binary_true, binary_score),
          lambda: sk.brier_score_loss(binary_true, binary_score)),
     ]

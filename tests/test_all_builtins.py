@@ -27,7 +27,7 @@ true_positives
 """.split()  # noqa: SIM905 - a word list reads better than 48 quoted names
 #: metricdsl's own metrics, beyond R keras3's catalogue.
 BEYOND_NAMES = """
-average_precision balanced_accuracy brier_score cohen_kappa confusion_matrix
+average_precision balanced_accuracy brier_score cohen_kappa confusion_matrix exact_auc
 expected_calibration_error explained_variance hit_rate matthews_correlation
 mean_average_precision_at_k mean_reciprocal_rank multiclass_f1_score multiclass_precision
 multiclass_recall ndcg
@@ -88,7 +88,8 @@ CASES = {
     "confusion_matrix": ({"num_classes": C}, "categorical"),
     "matthews_correlation": ({}, "binary"), "cohen_kappa": ({"num_classes": C}, "sparse"),
     "balanced_accuracy": ({"num_classes": C}, "categorical"),
-    "average_precision": ({}, "binary"), "brier_score": ({}, "categorical"),
+    "average_precision": ({}, "binary"), "exact_auc": ({"curve": "PR"}, "binary"),
+    "brier_score": ({}, "categorical"),
     "expected_calibration_error": ({}, "categorical"), "explained_variance": ({}, "regression"),
     "ndcg": ({"k": 2}, "multilabel"), "mean_reciprocal_rank": ({}, "multilabel"),
     "hit_rate": ({"k": 1}, "multilabel"), "mean_average_precision_at_k": ({"k": 2}, "multilabel"),

@@ -38,7 +38,7 @@ HIGHER_IS_BETTER = {
     "metric_multiclass_precision": True, "metric_multiclass_recall": True,
     "metric_multiclass_f1_score": True, "metric_confusion_matrix": None,
     "metric_matthews_correlation": True, "metric_cohen_kappa": True,
-    "metric_balanced_accuracy": True, "metric_average_precision": True,
+    "metric_balanced_accuracy": True, "metric_average_precision": True, "metric_exact_auc": True,
     "metric_brier_score": False, "metric_expected_calibration_error": False,
     "metric_explained_variance": True, "metric_ndcg": True, "metric_mean_reciprocal_rank": True,
     "metric_hit_rate": True, "metric_mean_average_precision_at_k": True,

@@ -82,6 +82,15 @@ from .confusion import (
                        threshold_buckets,
 )
 from .correlation import concordance_correlation, pearson_correlation
+from .curves import (
+                       CURVES,
+                       accumulate_score_histogram,
+                       assign_with_residual,
+                       check_num_bins,
+                       curve_error_bound,
+                       curve_from_histogram,
+                       score_bins,
+)
 from .f_score import fbeta_counts, fbeta_from_counts, fbeta_predictions
 from .hinge import categorical_hinge, hinge, squared_hinge
 from .iou import binary_labels, confusion_matrix, iou_from_confusion_matrix
@@ -134,6 +143,9 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     "multiclass_precision", "multiclass_recall", "normalized_confusion_matrix",
     # correlation
     "concordance_correlation", "pearson_correlation",
+    # curves
+    "CURVES", "accumulate_score_histogram", "assign_with_residual", "check_num_bins",
+    "curve_error_bound", "curve_from_histogram", "score_bins",
     # f_score
     "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",
     # shared state
