@@ -44,7 +44,7 @@ def test_metrics_update_in_place_under_nnx_jit():
 def test_metrics_from_a_collection_or_a_metric():
     from sklearn.metrics import precision_score
 
-    metrics = md.nnx.Metrics(md.compile_metrics([md.metric_precision()]))
+    metrics = md.nnx.Metrics(md.compile_metrics([md.metric_precision(name="precision")]))
     metrics.update(Y_TRUE, Y_PRED)
     reference = precision_score(Y_TRUE[:, 0], Y_PRED[:, 0] > 0.5)
     assert float(metrics.compute()["precision"]) == pytest.approx(reference, rel=1e-6)
