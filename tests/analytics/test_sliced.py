@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import metricdsl as md
+from metricdsl.errors import CompileMetricsError
 
 G, PER_GROUP = 3, 8
 N = G * PER_GROUP
@@ -173,3 +174,25 @@ def test_errors_name_the_wrapper_metric_argument_and_leave_the_state(rng):
         md.sliced(md.metric_binary_accuracy(), 0)
     with pytest.raises(TypeError, match="`metric` must be a metricdsl metric instance"):
         md.sliced(md.metric_binary_accuracy, 2)
+
+
+def test_a_collection_passes_groups_to_its_sliced_members_only(rng):
+    y_true = rng.integers(0, 2, 64).astype("float32")
+    y_pred = rng.uniform(size=64).astype("float32")
+    groups = rng.integers(0, 4, 64).astype("int32")
+    sliced = md.sliced(md.metric_binary_accuracy(name="acc"), 4)
+    collection = md.compile_metrics([sliced, md.metric_mean_squared_error(name="mse")])
+    collection.update_state(y_true, y_pred, groups=groups)
+    per_group = np.asarray(collection.result()["sliced_acc"])
+    expected = [np.mean((y_pred[groups == g] > 0.5) == (y_true[groups == g] > 0.5))
+                for g in range(4)]  # filter, then compute
+    np.testing.assert_allclose(per_group, expected, rtol=1e-6)
+    assert float(collection.result()["mse"]) == pytest.approx(np.mean((y_true - y_pred) ** 2),
+                                                              rel=1e-6)
+    state = collection.stateless_update_state(collection.stateless_reset_state(), y_true, y_pred,
+                                              groups=groups)
+    np.testing.assert_allclose(np.asarray(collection.stateless_result(state)["sliced_acc"]),
+                               expected, rtol=1e-6)
+    plain = md.compile_metrics([md.metric_mean_squared_error(name="mse")])
+    with pytest.raises(CompileMetricsError, match="no member keeps a state per group"):
+        plain.update_state(y_true, y_pred, groups=groups)

@@ -20,7 +20,7 @@ from ..builtin import metric_mean, metric_sum
 from . import seam
 from .build import build_members, check_arguments, check_order, not_built_error, ready_members
 from .errors import CompileMetricsError
-from .fused import Retry, fused_update, member_update, update_members
+from .fused import GROUPS, Retry, fused_update, member_update, takes_groups, update_members
 from .member import Member
 from .merge import check_mergeable, merge_states
 from .naming import name_results
@@ -278,7 +278,7 @@ class MetricCollection:
         return fn
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, *,
-                     extra: Mapping[str, Any] | None = None) -> None:
+                     extra: Mapping[str, Any] | None = None, groups: Any = None) -> None:
         """Accumulate one batch in every metric (one jitted call).
 
         Args:
@@ -287,16 +287,19 @@ class MetricCollection:
             sample_weight: None, one array (used for every output), or one per
                 output (list or dict). Only ``weighted_metrics`` receive it.
             extra: ``{tracker name: value}`` for trackers made by `add_metric`.
+            groups: Integer group ids per sample, for the members that keep a
+                state per group (`metricdsl.sliced`, and bootstraps of one).
 
         Raises:
             CompileMetricsError: if the outputs do not have the structure of the
-                first batch, or ``extra`` names an unknown tracker.
+                first batch, ``extra`` names an unknown tracker, or ``groups`` is
+                given to a collection with no sliced member.
         """
         if self._layout is None:
             self.build(y_true, y_pred)
         assert self._layout is not None  # build() sets it
         inputs = self._layout.inputs(y_true, y_pred, sample_weight)
-        extra = self._extra(extra)
+        extra = self._extra(extra, groups)
         while True:
             store = self._ready()
             try:
@@ -323,7 +326,13 @@ class MetricCollection:
         """Whether updates run the value checks: ``validate`` here or on any member metric."""
         return bool(self.validate) or any(m.metric.validate for m in self._members())
 
-    def _extra(self, extra: Mapping[str, Any] | None) -> dict:
+    def _extra(self, extra: Mapping[str, Any] | None, groups: Any = None) -> dict:
+        if groups is not None:
+            if not any(takes_groups(m.metric) for m in self._members()):
+                raise CompileMetricsError(
+                    "MetricCollection: groups= was given, but no member keeps a state per "
+                    "group; wrap a metric with md.sliced(metric, num_groups) to use it.")
+            return {**self._extra(extra), GROUPS: as_input(groups)}
         if not extra:
             return {}
         names = [m.metric.name for m in self._trackers]
@@ -395,7 +404,8 @@ class MetricCollection:
 
     def stateless_update_state(self, state: list, y_true: Any, y_pred: Any,
                                sample_weight: Any = None, *,
-                               extra: Mapping[str, Any] | None = None) -> list:
+                               extra: Mapping[str, Any] | None = None,
+                               groups: Any = None) -> list:
         """Pure update: the new state after one batch (works inside ``jax.jit``).
 
         Raises:
@@ -414,7 +424,8 @@ class MetricCollection:
             return update_members(members, state, trues, preds, weights, extra, False, share)
 
         return _like(state, self._pure(("stateless", share), update)(
-            list(state), *self._layout.inputs(y_true, y_pred, sample_weight), self._extra(extra)))
+            list(state), *self._layout.inputs(y_true, y_pred, sample_weight),
+            self._extra(extra, groups)))
 
     def stateless_result(self, state: list) -> dict[str, Any]:
         """Pure result: the flat ``{name: value}`` dict computed from ``state``."""

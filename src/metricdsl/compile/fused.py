@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,23 @@ from . import seam
 from .member import Member
 from .store import Store
 
-__all__ = ["Retry", "fused_update", "member_update", "update_members"]
+__all__ = ["GROUPS", "Retry", "fused_update", "member_update", "takes_groups", "update_members"]
+
+
+#: The key of the per-sample group ids in a fused update's ``extra`` (no metric has this name).
+GROUPS = "\x00groups"
+
+
+def takes_groups(metric: Any) -> bool:
+    """Whether ``metric.update_state`` takes ``groups=`` (a sliced metric, or a wrapper of one)."""
+    while metric is not None:
+        parameters = inspect.signature(metric.update_state).parameters
+        if "groups" in parameters:
+            return True
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return False
+        metric = getattr(metric, "metric", None)  # a wrapper passing keywords on (bootstrap)
+    return False
 
 
 class Retry(Exception):
@@ -53,6 +70,8 @@ def member_update(member: Member, state: Any, trues: list, preds: list, weights:
     kwargs = {}
     if member.weighted and weights[member.output] is not None:
         kwargs["sample_weight"] = weights[member.output]
+    if GROUPS in extra and takes_groups(metric):
+        kwargs["groups"] = extra[GROUPS]
     if eager:
         return metric.update_state(*args, **kwargs)
     if not guard:
