@@ -30,6 +30,7 @@ from jax.typing import ArrayLike
 
 from .. import ops
 from ._common import is_int
+from .shared import sharing_active
 
 __all__ = [
     "NEG_INF",
@@ -339,16 +340,19 @@ def single_threshold_counts(positive: jax.Array, above: jax.Array, weights: jax.
                             dtype: Any) -> ConfusionCounts:
     """Counts for one threshold, whose two buckets are the mask ``above``: masked sums.
 
-    Same numbers as the histogram route. `confusion_counts` takes it off CPU,
-    where sibling reductions fuse into one pass over the inputs and XLA drops
-    the cells no metric keeps; on XLA:CPU every reduction is a pass of its
-    own, so there one histogram (all four cells in one pass: Precision and
-    Recall sharing it cost what one of them does) is used instead.
-    Unweighted counts are exact below 2^24 per batch, as in Keras. Shape ``(1, L)``.
+    Same numbers as the histogram route (unweighted: the same exact integer
+    counts, then one cast). `confusion_counts` takes it off CPU, where sibling
+    reductions fuse into one pass over the inputs, and on CPU for an
+    unweighted metric on its own, where XLA drops the cells it does not keep;
+    in a collection's `sharing` block on XLA:CPU (every reduction a pass of
+    its own) one histogram gives all four cells in one pass instead, so
+    Precision and Recall together cost what one of them does. Shape ``(1, L)``.
     """
     cells = (positive & above, ~positive & above, ~positive & ~above, positive & ~above)
-    weights = jnp.ones((), dtype) if weights is None else weights
-    sums = [jnp.sum(jnp.where(c, weights, 0), axis=0) for c in cells]
+    if weights is None:
+        sums = [jnp.sum(c, axis=0, dtype=jnp.int32).astype(dtype) for c in cells]
+    else:
+        sums = [jnp.sum(jnp.where(c, weights, 0), axis=0) for c in cells]
     return ConfusionCounts(*(s.reshape(1, -1) for s in sums))
 
 
@@ -409,7 +413,8 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayL
         y_true, y_pred = y_true.ravel(), y_pred.ravel()
         weights = None if weights is None else weights.ravel()
     buckets = threshold_buckets(y_pred, thresholds, evenly)
-    if len(thresholds) == 1 and jax.default_backend() != "cpu":
+    if len(thresholds) == 1 and (jax.default_backend() != "cpu"
+                                 or (weights is None and not sharing_active())):
         counts = single_threshold_counts(y_true != 0, buckets, weights, dtype)
     else:
         histogram = bucket_histogram(buckets, y_true != 0, weights, len(thresholds), dtype)

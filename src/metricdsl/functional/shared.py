@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["SharedState", "sharing"]
+__all__ = ["SharedState", "sharing", "sharing_active"]
 
 _MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metricdsl_sharing",
                                                                     default=None)
@@ -92,3 +92,8 @@ def sharing() -> Iterator[None]:
         yield
     finally:
         _MEMO.reset(token)
+
+
+def sharing_active() -> bool:
+    """Whether a `sharing` block is open (a kernel may then prefer one pass for all outputs)."""
+    return _MEMO.get() is not None
