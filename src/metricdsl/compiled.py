@@ -49,7 +49,9 @@ class _Compiled:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.guarded = GuardedJit(self._traced, validated=kind.endswith(_VALIDATED))
+        validated = kind.endswith(_VALIDATED)  # a failed check must leave the state as it was
+        self.guarded = GuardedJit(self._traced, validated=validated,
+                                  donate=kind == "update")
 
     def _traced(self, metric, state, payload):
         metrics = [metric, *metric._md_all_metrics()]
@@ -69,8 +71,9 @@ class _Compiled:
         after = tuple((v.dtype, v.shape) for v in metric.variables)
         if after + tuple(s for v, s in zip(metric.variables, after) if v.compensated) \
                 == layout.value:
-            return packed.pack(values, residuals)
-        return tuple(values), tuple(residuals)  # the update created variables: a new layout
+            return packed.pack(values, residuals), None
+        # The update created variables (a new layout): the buffers pass through unchanged.
+        return tuple(buffers), (tuple(values), tuple(residuals))
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too
@@ -170,14 +173,15 @@ class CompiledPath:
             self._md_build_from(args, kwargs)
         payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
         kind = "update" + _VALIDATED if self.validate else "update"
-        out = self._md_compiled_state(kind, payload, lambda: self._md_eager_update(
-            unprepare(payload[0]), unprepare(payload[1] or {})))
-        if type(out) is tuple and len(out) == 2 and type(out[0]) is tuple:  # new variables
-            self._md_write(*out)
-            return
-        packed = self._md_pk[1]
-        packed.buffers = out
-        packed.dirty = True
+        buffers, new_layout = self._md_compiled_state(
+            kind, payload, lambda: (None, self._md_eager_update(
+                unprepare(payload[0]), unprepare(payload[1] or {}))))
+        if buffers is not None:
+            packed = self._md_pk[1]
+            packed.buffers = buffers
+            packed.dirty = True
+        if new_layout is not None:  # the eager path, or an update that created variables
+            self._md_write(*new_layout)
 
     def _md_write(self, values, residuals) -> None:
         """Write values and residuals into the (unpacked) variables."""

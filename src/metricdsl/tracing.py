@@ -141,11 +141,14 @@ class GuardedJit:
     caller needs) set per thread, so one compiled function serves every subject
     with the same static configuration. With ``validated``, ``fn`` is wrapped by
     `jax.experimental.checkify` and a failed check raises a ``ValueError``.
+    With ``donate``, the buffers of the first argument are donated to the call
+    (a state update that replaces its state: no copy of a large state).
     """
 
-    def __init__(self, fn: Callable, validated: bool = False) -> None:
+    def __init__(self, fn: Callable, validated: bool = False, donate: bool = False) -> None:
         self.fn = fn
         self.validated = validated
+        self.donate = donate  # the first argument's buffers are consumed (a state update)
         self.calling = threading.local()
         self.sources: list[tuple[Any, str | None]] = []  # (dict, name) or (cell, None)
         self.index: dict[tuple[int, str | None], int] = {}
@@ -160,7 +163,8 @@ class GuardedJit:
         def traced(*args: Any) -> Any:  # a fresh function: jax caches traces per function
             return self._traced(*args)
 
-        return jax.jit(checkify.checkify(traced) if self.validated else traced)
+        return jax.jit(checkify.checkify(traced) if self.validated else traced,
+                       donate_argnums=(0,) if self.donate else ())
 
     def _traced(self, *args: Any) -> Any:
         outer, outer_seen = READS.log, READS.seen
