@@ -24,7 +24,7 @@ def _ece_reference(confidence, accuracy, w, num_bins, norm):
     return np.max(gap[n > 0])
 
 
-@settings(max_examples=10)
+@settings(max_examples=6)  # each example compiles its own shapes
 @given(seed=st.integers(0, 2**16), n=st.integers(1, 40), c=st.sampled_from([1, 2, 3, 5]),
        weighted=st.booleans())
 def test_brier_and_ece_match_references(seed, n, c, weighted):
