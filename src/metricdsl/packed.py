@@ -3,7 +3,8 @@
 A jitted call costs about a microsecond per array it takes or returns, so the
 stateful ``update_state`` passes a metric's state as a few packed buffers
 (the variables' values, then the residuals of the compensated ones) instead
-of two arrays per variable. The Variables stay correct: their class is
+of two arrays per variable; large values (a histogram) keep buffers of their
+own, which a donated update writes in place. The Variables stay correct: their class is
 switched to a store subclass (`metricdsl.variables.store_class`) whose reads
 unpack the buffers first (one jitted call, only when stale) and whose writes
 mark the buffers for repacking.
@@ -27,19 +28,41 @@ __all__ = ["Packed", "pack", "unpack"]
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
 
 
+#: Values with more elements than this travel as buffers of their own: a donated update then
+#: writes into them in place, where packing would copy them whole on every update.
+OWN_BUFFER = 4096
+
+
+def _own(shape: tuple[int, ...]) -> bool:
+    return int(np.prod(shape, dtype=np.int64)) > OWN_BUFFER
+
+
 def pack(layout: Layout, dtypes: tuple[str, ...], values: Sequence[Any]) -> tuple:
-    """``values`` (laid out as ``layout``) → one flat buffer per dtype (traceable)."""
+    """``values`` (laid out as ``layout``) → one flat buffer per dtype, then the large values.
+
+    Traceable. Values over `OWN_BUFFER` elements follow the per-dtype buffers
+    as buffers of their own, in layout order.
+    """
     groups: dict[str, list] = {d: [] for d in dtypes}
-    for (dtype, _), value in zip(layout, values):
-        groups[dtype].append(jnp.ravel(jnp.asarray(value, dtype)))
-    return tuple(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d) for d in dtypes)
+    large = []
+    for (dtype, shape), value in zip(layout, values):
+        if _own(shape):
+            large.append(jnp.asarray(value, dtype))
+        else:
+            groups[dtype].append(jnp.ravel(jnp.asarray(value, dtype)))
+    return (*(jnp.concatenate(groups[d]) if groups[d] else jnp.zeros((0,), d) for d in dtypes),
+            *large)
 
 
 def unpack(layout: Layout, dtypes: tuple[str, ...], buffers: Sequence[Any]) -> list:
     """The inverse of `pack` (traceable): the values, in layout order."""
     offsets = dict.fromkeys(dtypes, 0)
+    large = iter(buffers[len(dtypes):])
     out = []
     for dtype, shape in layout:
+        if _own(shape):
+            out.append(next(large))
+            continue
         size = int(np.prod(shape, dtype=np.int64))
         start = offsets[dtype]
         offsets[dtype] = start + size
