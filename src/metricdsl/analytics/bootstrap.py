@@ -16,8 +16,8 @@ import jax.numpy as jnp
 
 from ..entries import DEPTH
 from ..factory import Metric
-from ..registry import deserialize, serialize
-from .linear import batch_size, check_summable, increments, reweighted
+from ..registry import serialize
+from .linear import batch_size, check_summable, increments, reweighted, wrapper_from_config
 from .poisson import poisson_weights, replicate_keys
 
 __all__ = ["bootstrap"]
@@ -124,16 +124,10 @@ def _bootstrap_get_config():
             "num_samples": self.num_samples, "confidence": self.confidence, "seed": self.seed}
 
 
-def _bootstrap_from_config(cls, config):
-    config = dict(config)
-    config.pop("dtype", None)
-    return cls(metric=deserialize(config.pop("metric")), **config)
-
-
 bootstrap = Metric(
     "Bootstrap", initialize=_bootstrap_initialize, update_state=_bootstrap_update_state,
     result=_bootstrap_full_result, get_config=_bootstrap_get_config,
-    from_config=_bootstrap_from_config)
+    from_config=wrapper_from_config)
 
 _full_result = bootstrap.result
 

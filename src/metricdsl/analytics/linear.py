@@ -14,8 +14,10 @@ import jax
 import jax.numpy as jnp
 
 from ..base import MetricBase
+from ..registry import deserialize
 
-__all__ = ["batch_size", "check_summable", "increments", "reweighted", "tree_where"]
+__all__ = ["batch_size", "check_summable", "increments", "reweighted", "tree_where",
+           "wrapper_from_config"]
 
 
 def check_summable(wrapper: str, metric: Any) -> None:
@@ -82,3 +84,10 @@ def tree_where(mask: jax.Array, fill: Any, tree: Any) -> Any:
         x = x.astype(jnp.result_type(x.dtype, jnp.float32))
         return jnp.where(mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim)), fill, x)
     return jax.tree_util.tree_map(leaf, tree)
+
+
+def wrapper_from_config(cls: Any, config: dict) -> Any:
+    """A wrapper metric (bootstrap, sliced) from its config: the wrapped metric deserialized."""
+    config = dict(config)
+    config.pop("dtype", None)
+    return cls(metric=deserialize(config.pop("metric")), **config)

@@ -18,8 +18,15 @@ import jax.numpy as jnp
 
 from .. import ops
 from ..factory import Metric
-from ..registry import deserialize, serialize
-from .linear import batch_size, check_summable, increments, reweighted, tree_where
+from ..registry import serialize
+from .linear import (
+    batch_size,
+    check_summable,
+    increments,
+    reweighted,
+    tree_where,
+    wrapper_from_config,
+)
 
 __all__ = ["sliced"]
 
@@ -166,13 +173,7 @@ def _sliced_get_config():
             "num_groups": self.num_groups, "min_count": self.min_count}
 
 
-def _sliced_from_config(cls, config):
-    config = dict(config)
-    config.pop("dtype", None)
-    return cls(metric=deserialize(config.pop("metric")), **config)
-
-
 sliced = Metric(
     "Sliced", initialize=_sliced_initialize, update_state=_sliced_update_state,
-    result=_sliced_result, get_config=_sliced_get_config, from_config=_sliced_from_config,
+    result=_sliced_result, get_config=_sliced_get_config, from_config=wrapper_from_config,
     _check_groups=_sliced_check_groups)
