@@ -150,6 +150,7 @@ def test_aggregation_none_is_a_clear_error():
             m.stateless_update_state(m.stateless_reset_state(), x), m, "d"))(jnp.ones((2, 3)))
 
 
+@pytest.mark.slow  # fresh-process timings; benchmarks/bench_startup.py reports the same ratio
 def test_lazy_modules_keep_import_fast():
     """md.distributed/testing/checkpoint load on first use; ``import metricdsl`` stays
     within 1.5x ``import jax`` (best of three runs each, measured in fresh interpreters)."""

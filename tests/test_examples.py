@@ -136,6 +136,7 @@ def test_flax_training():
     assert err.count("8/8 ━") == 2  # one validation line per epoch
 
 
+@pytest.mark.slow  # tests/test_plot.py checks every plot in-process
 @needs("matplotlib")
 def test_plots(tmp_path):
     out, _ = run("plots.py", "--out", str(tmp_path))
