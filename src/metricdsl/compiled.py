@@ -23,7 +23,7 @@ from . import ops
 from .arguments import Static, freeze, prepare_all, prepare_kwargs, unprepare
 from .entries import RAW
 from .errors import MetricEagerWarning
-from .packed import Packed
+from .packed import Packed, layout_of
 from .scope import ensure_privates, privates_of
 from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
 
@@ -68,9 +68,7 @@ class _Compiled:
             args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
             _, values, residuals = metric._md_in_scope(
                 values, lambda: metric.update_state(*args, **kwargs), residuals)
-        after = tuple((v.dtype, v.shape) for v in metric.variables)
-        if after + tuple(s for v, s in zip(metric.variables, after) if v.compensated) \
-                == layout.value:
+        if layout_of(metric.variables) == layout.value:
             return packed.pack(values, residuals), None
         # The update created variables (a new layout): the buffers pass through unchanged.
         return tuple(buffers), (tuple(values), tuple(residuals))
@@ -131,13 +129,12 @@ class CompiledPath:
             packed[1].release()
             object.__delattr__(self, "_md_pk")
 
-    def _md_live_state(self) -> tuple[tuple, tuple, tuple]:
-        """``(variables, compensated variables, state)``: the eager path's input."""
+    def _md_live_state(self) -> tuple[tuple, tuple]:
+        """``(values, residuals)`` of the (unpacked) variables: the eager path's input."""
         self._md_unpack()
-        variables = tuple(self.variables)
-        compensated = tuple(v for v in variables if v.compensated)
-        state = (tuple([v._value for v in variables]), tuple([v._residual for v in compensated]))
-        return variables, compensated, state
+        variables = self.variables
+        return (tuple([v._value for v in variables]),
+                tuple([v._residual for v in variables if v.compensated]))
 
     def _md_packed(self) -> Packed:
         """The metric's variables packed for the compiled path (a new store when stale)."""
@@ -193,7 +190,7 @@ class CompiledPath:
             variable._residual = residual
 
     def _md_eager_update(self, args, kwargs) -> tuple:
-        _, _, state = self._md_live_state()
+        state = self._md_live_state()
         with ops.validating(self.validate):
             _, values, residuals = self._md_in_scope(
                 state[0], lambda: RAW["update_state"](self, *args, **kwargs), state[1])
@@ -214,7 +211,7 @@ class CompiledPath:
         self._md_require_built()
 
         def eager():
-            state = self._md_live_state()[2]
+            state = self._md_live_state()
             return self._md_in_scope(state[0], lambda: RAW["result"](self), state[1])[0]
 
         return self._md_compiled_state("result", None, eager)

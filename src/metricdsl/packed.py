@@ -23,7 +23,7 @@ import numpy as np
 
 from .variables import Variable, raw_value, set_raw_value, set_residual, store_class
 
-__all__ = ["Packed", "pack", "unpack"]
+__all__ = ["OWN_BUFFER", "Packed", "layout_of", "pack", "unpack"]
 
 Layout = tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -31,6 +31,12 @@ Layout = tuple[tuple[str, tuple[int, ...]], ...]
 #: Values with more elements than this travel as buffers of their own: a donated update then
 #: writes into them in place, where packing would copy them whole on every update.
 OWN_BUFFER = 4096
+
+
+def layout_of(variables: Sequence[Variable]) -> Layout:
+    """``((dtype, shape), ...)`` of the packed values: the variables, then their residuals."""
+    return tuple((v.dtype, v.shape) for v in (*variables, *(v for v in variables
+                                                            if v.compensated)))
 
 
 def _own(shape: tuple[int, ...]) -> bool:
@@ -109,7 +115,7 @@ class Packed:
         self.flat = list(variables)
         self.compensated = [v for v in self.flat if v.compensated]
         self.dtypes = tuple(dict.fromkeys(v.dtype for v in self.flat))
-        self.layout: Layout = tuple((v.dtype, v.shape) for v in (*self.flat, *self.compensated))
+        self.layout = layout_of(self.flat)
         store_ref = weakref.ref(self)
         self.cls = store_class(*_hooks(store_ref), store_ref)
         for variable in self.flat:
