@@ -363,6 +363,24 @@ def test_compensated_sums_do_not_stall():
     assert float(total) == np.inf and float(residual) == 0.0  # no NaN from inf - inf
 
 
+def test_uncompensated_sums_opt_out_and_keep_it_through_copies_and_pytrees():
+    import copy
+    import pickle
+
+    from metricdsl.variables import Variable
+
+    plain = Variable((), "zeros", "float32", name="plain", compensated=False)
+    plain.assign(2.0 ** 24)
+    plain.assign_add(1.0)
+    assert plain.residual is None and float(plain.value) == 2.0 ** 24  # plain float32 rounding
+    for clone in (copy.deepcopy(plain), pickle.loads(pickle.dumps(plain)),
+                  jax.tree_util.tree_map(lambda x: x, plain)):
+        assert not clone.compensated and clone.residual is None
+    summed = Variable((), "zeros", "float32", name="plain")
+    assert summed.compensated  # the default; the pytree spec tells the two apart
+    assert jax.tree_util.tree_structure(summed) != jax.tree_util.tree_structure(plain)
+
+
 def test_threads_update_their_own_metrics_concurrently():
     # Every new shape traces again; tracing state (scope depth, the metric being
     # traced, stdout capture, validation) is per thread, so threads do not mix.

@@ -150,10 +150,17 @@ class MetricBase(CompiledPath):
         return self._dtype
 
     def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
-                     aggregation: str = "sum", name: str | None = None) -> Variable:
-        """Create a state variable (``dtype=None`` means floatx, as in Keras)."""
+                     aggregation: str = "sum", name: str | None = None, *,
+                     compensated: bool = True) -> Variable:
+        """Create a state variable (``dtype=None`` means floatx, as in Keras).
+
+        Float ``"sum"`` variables are compensated (exact running sums) unless
+        ``compensated=False``, which halves their memory where exactness is
+        tracked otherwise.
+        """
         self._check_super_called()
-        variable = Variable(shape, initializer, dtype, name=name, aggregation=aggregation)
+        variable = Variable(shape, initializer, dtype, name=name, aggregation=aggregation,
+                            compensated=compensated)
         self._variables.append(variable)
         bump()
         return variable

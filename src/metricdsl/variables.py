@@ -76,6 +76,7 @@ class Variable:
     in a residual (auxiliary state, not a Keras variable), so ``value`` is the
     correctly rounded running sum and never stalls (2^24 float32 ones plus 200
     more count 16,777,416). ``assign`` sets the value and clears the residual.
+    ``compensated=False`` opts out (half the memory, plain float32 sums).
     Arithmetic and comparisons return plain arrays; every ``metricdsl.ops``
     function accepts a Variable; for raw ``jnp`` calls use ``v.value``.
 
@@ -100,7 +101,7 @@ class Variable:
     )
 
     def __init__(self, shape: Any, initializer: Any, dtype: str, *, name: str | None = None,
-                 aggregation: str = "sum") -> None:
+                 aggregation: str = "sum", compensated: bool = True) -> None:
         if aggregation not in AGGREGATIONS:
             raise VariableError(
                 f"Variable {name!r}: aggregation={aggregation!r} is not one of {AGGREGATIONS}.")
@@ -112,7 +113,7 @@ class Variable:
         self.name = name or "variable"
         self.aggregation = aggregation
         self.initializer: Callable[[], jax.Array] | Any = initializer
-        self.compensated = aggregation == "sum" and self.dtype in _COMPENSATED
+        self.compensated = compensated and aggregation == "sum" and self.dtype in _COMPENSATED
         self._value = initial_value(initializer, self.shape, self.dtype)
         self._residual = zeros(self.shape, self.dtype) if self.compensated else None
 
@@ -289,7 +290,7 @@ def store_class(before_read: Callable[[], None], before_write: Callable[[], None
     def reduce(self, protocol=2):
         value = get(self)  # reads first: a stale store writes its values (and residuals) back
         return plain_variable, (self.name, self.shape, self.dtype, self.aggregation,
-                                self.initializer, value, self._residual)
+                                self.initializer, value, self._residual, self.compensated)
 
     cls = type("Variable", (Variable,), {
         "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
@@ -299,14 +300,14 @@ def store_class(before_read: Callable[[], None], before_write: Callable[[], None
 
 
 def plain_variable(name, shape, dtype, aggregation, initializer, value,
-                   residual=None) -> Variable:
+                   residual=None, compensated=True) -> Variable:
     """A plain Variable with these fields (copies and pickles of a store's Variables)."""
     plain = object.__new__(Variable)
     for key, item in (("name", name), ("shape", shape), ("dtype", dtype),
                       ("aggregation", aggregation), ("initializer", initializer)):
         object.__setattr__(plain, key, item)
     _SLOT.__set__(plain, value)
-    plain.compensated = aggregation == "sum" and dtype in _COMPENSATED
+    plain.compensated = compensated and aggregation == "sum" and dtype in _COMPENSATED
     plain._residual = (residual if residual is not None else zeros(shape, dtype)) \
         if plain.compensated else None
     return plain
@@ -329,7 +330,7 @@ class _Spec:
             setattr(self, slot, getattr(variable, slot))
 
     def _key(self) -> tuple:
-        return (self.name, self.shape, self.dtype, self.aggregation)
+        return (self.name, self.shape, self.dtype, self.aggregation, self.compensated)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is _Spec and other._key() == self._key()

@@ -1,5 +1,7 @@
 """`metric_exact_auc` against scikit-learn: streaming, weights, shapes, merge, errors, configs."""
 
+import pickle
+
 import jax
 import numpy as np
 import pytest
@@ -66,13 +68,34 @@ def test_no_data_and_one_class_give_zero():
     assert float(m.result()) == 0.0  # ROC undefined without negatives (scikit-learn raises)
 
 
-def test_state_is_fixed_and_under_a_mebibyte():
+def test_state_is_fixed_and_under_a_megabyte():
     m = md.metric_exact_auc()
-    state = jax.jit(m.stateless_update_state)(m.stateless_reset_state(), [0.0, 1.0], [0.1, 0.9])
-    sizes = [np.asarray(x).nbytes for x in jax.tree_util.tree_leaves(state)]
-    assert [v.shape for v in m.variables] == [(2, 65536)]
-    assert sum(sizes) == 2 * 2 * 65536 * 4  # histogram and its compensation residual: 1 MiB
+    step = jax.jit(m.stateless_update_state)
+    state = m.stateless_reset_state()
+    for n in (2, 2, 4096):  # the state's size does not depend on the data seen
+        state = step(state, np.ones(n, "float32"), np.linspace(0, 1, n, dtype="float32"))
+        sizes = [np.asarray(x).nbytes for x in jax.tree_util.tree_leaves(state)]
+        assert sum(sizes) == 2 * 65536 * 4 + 2 * 4 < 1_000_000  # the histogram and its record
+    assert [(v.name, v.shape, v.dtype) for v in m.variables] == [
+        ("histogram", (2, 65536), "float32"), ("additions", (), "int32"), ("inexact", (), "int32")]
+    assert m.histogram.residual is None  # exactness is tracked by the record instead
     assert md.metric_exact_auc(num_bins=2**15).histogram.shape == (2, 2**15)
+
+
+@pytest.mark.parametrize("curve", ["ROC", "PR"])
+def test_fractional_weights_merged_and_copied_stay_within_the_bound(curve, rng):
+    y, s = _data(rng)
+    w = rng.uniform(0.1, 2, N).astype("float32")
+    shards = [md.metric_exact_auc(curve) for _ in range(3)]
+    for shard, part in zip(shards, np.array_split(np.arange(N), 3)):
+        shard.update_state(y[part], s[part], sample_weight=w[part])
+    shards[0].merge_state(shards[1:])
+    merged = pickle.loads(pickle.dumps(shards[0]))
+    assert merged.histogram.residual is None and int(merged.inexact) == 1
+    exact = REFERENCE[curve](y, s, sample_weight=w)
+    result, bound = float(merged.result()), float(merged.error_bound())
+    assert abs(result - exact) <= bound < 0.5
+    np.testing.assert_allclose(result, exact, rtol=1e-6)  # in practice far inside the bound
 
 
 def test_registry_compile_and_config_round_trip(rng):

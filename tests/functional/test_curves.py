@@ -27,10 +27,11 @@ accumulate = jax.jit(F.accumulate_score_histogram)
 def _curves(y_true, y_pred, weight, num_bins=65536, weighted=False):
     """(ROC, ROC bound, AP, AP bound) of one batch, through the update kernel."""
     zeros = jnp.zeros((2, num_bins), "float32")
-    histogram, _ = F.accumulate_score_histogram(zeros, zeros, y_true, y_pred,
-                                                weight if weighted else None)
-    return tuple(fn(histogram, curve) for curve in F.CURVES
-                 for fn in (F.curve_from_histogram, F.curve_error_bound))
+    histogram, additions, inexact = F.accumulate_score_histogram(
+        zeros, y_true, y_pred, weight if weighted else None)
+    return tuple(value for curve in F.CURVES for value in (
+        F.curve_from_histogram(histogram, curve),
+        F.curve_error_bound(histogram, curve, additions, inexact)))
 
 
 def _scores(kind, rng, y):
@@ -59,8 +60,8 @@ def _check_bound(seed, kind, weighted):
     y = rng.integers(0, 2, N)
     y[:2] = [0, 1]
     scores = _scores(kind, rng, y)
-    # dyadic weights: their float32 sums are exact, so "exact" is scikit-learn's float64 value
-    w = (rng.integers(1, 17, N) / 8).astype("float32") if weighted else None
+    # fractional weights: the state is inexact and the bound counts its rounding as well
+    w = rng.uniform(0.1, 3, N).astype("float32") if weighted else None
     roc, roc_bound, ap, ap_bound = (float(v) for v in _curves(
         y.astype("float32"), scores, np.ones(N, "float32") if w is None else w,
         weighted=weighted))
@@ -143,16 +144,22 @@ def test_large_counts_stay_exact():
                                    reference(y, index, sample_weight=w), rtol=1e-6)
 
 
-def test_accumulation_is_compensated_on_both_update_routes():
-    """2**24 + k ones in one bin (float32 alone stalls at 2**24): value + residual is exact."""
+def test_whole_counts_are_exact_to_two_to_the_24_and_bounded_beyond():
+    """Ones into a bin at 2**24 - 4: exact to 2**24, then the record makes the bound count them."""
     cell = int(F.score_bins(np.float32(0.75), 256))
-    start = np.zeros((2, 256), "float32")
-    start[1, cell] = 2.0**24
-    for k in (4, 40):  # 4 <= 2 * 256 / 16 samples: touched bins only; 40: dense
-        value, rest = accumulate(start, np.zeros_like(start), np.ones(k, "float32"),
-                                 np.full(k, 0.75, "float32"))
-        assert int(value[1, cell]) + int(rest[1, cell]) == 2**24 + k
-        assert float(value[1, cell]) == 2.0**24 + k  # the correctly rounded value
+    y_cell = np.zeros((2, 256), "float32")
+    for start, k in ((2.0**24 - 4, 4), (2.0**24 - 4, 41), (2.0**24, 3)):  # both routes
+        histogram = y_cell.copy()
+        histogram[1, cell], histogram[0, cell - 1] = start, 1
+        value, additions, inexact = accumulate(histogram, np.ones(k, "float32"),
+                                               np.full(k, 0.75, "float32"))
+        assert int(inexact) == 0 and int(additions) == 2
+        exact = float(value[1, cell]) == start + k  # odd totals past 2**24 round in float32
+        assert exact == (start + k <= 2**24)
+        bound = float(F.curve_error_bound(value, "ROC", additions, inexact))
+        ties_and_result = float(F.curve_error_bound(value, "ROC"))  # as if exact
+        assert (bound == ties_and_result) == exact and bound >= ties_and_result
+        assert abs(float(F.curve_from_histogram(value, "ROC")) - 1.0) <= bound
 
 
 def test_both_update_routes_give_one_histogram(rng):
@@ -161,12 +168,19 @@ def test_both_update_routes_give_one_histogram(rng):
     w = rng.uniform(0.5, 2, 320).astype("float32")
     for weight in (None, w):
         zeros = np.zeros((2, 256), "float32")
-        dense, _ = accumulate(zeros, zeros, y, s, weight)
-        sparse, rest = zeros, zeros
+        dense, dense_additions, _ = accumulate(zeros, y, s, weight)
+        sparse, additions = zeros, 0
         for part in np.arange(320).reshape(16, 20):  # 20 samples: touched bins only
-            sparse, rest = accumulate(sparse, rest, y[part], s[part],
-                                      None if weight is None else weight[part])
-        np.testing.assert_allclose(np.asarray(sparse) + np.asarray(rest), dense, rtol=1e-6)
+            sparse, more, inexact = accumulate(sparse, y[part], s[part],
+                                               None if weight is None else weight[part])
+            additions += int(more)
+        assert int(inexact) == (weight is not None)
+        if weight is None:  # whole counts: exact, and one addition per update (plus a merge)
+            np.testing.assert_array_equal(sparse, dense)
+            assert (int(dense_additions), additions) == (2, 16 * 2)
+        else:
+            np.testing.assert_allclose(sparse, dense, rtol=1e-6)
+            assert additions > 16 and int(dense_additions) > 2
 
 
 def test_one_class_gives_zero():

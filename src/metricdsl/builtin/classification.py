@@ -35,7 +35,6 @@ from ..functional import (
     CURVES,
     ClassCounts,
     accumulate_score_histogram,
-    assign_with_residual,
     average_precision_from_counts,
     balanced_accuracy,
     check_average,
@@ -490,20 +489,23 @@ def _exact_auc_initialize(curve: str = "ROC", num_bins: Integral = 65536,
     the scores: the top ``log2(num_bins)`` bits of its order-preserving bit
     pattern (`metricdsl.functional.curves`). The state is the (weighted)
     count of negatives and positives per bin, ``histogram`` of shape ``(2,
-    num_bins)`` in compensated float32 (unweighted counts are exact
-    integers; weighted ones are float32 sums of the weights), so memory does
-    not grow with N and shards merge by addition. ``curve="ROC"`` gives
-    scikit-learn's ``roc_auc_score`` (Mann-Whitney, ties half),
-    ``curve="PR"`` its ``average_precision_score``, on the scores tied
-    within bins: exactly theirs (up to float32 rounding, 2**-20 relative)
-    whenever scores share a bin only when equal, as bfloat16 scores with the
-    default 2**16 bins (and float16 scores that are bfloat16 values).
-    Otherwise `error_bound` gives a guaranteed bound on the distance to
-    the exact value, from the state. Binary ``y_true`` (nonzero is positive;
-    ``validate=True`` requires 0/1 and finite scores) and ``y_pred`` of
-    the same shape (a trailing size-1 axis aside) are flattened and pooled;
-    multi-label columns are not kept apart. 0 when undefined (no positives,
-    or for ROC no negatives).
+    num_bins)`` in float32 (512 KiB at the default 2**16 bins), and its
+    rounding record, ``additions`` and ``inexact`` (int32 scalars), so
+    memory does not grow with N and shards merge by addition. Unweighted
+    counts and whole-number weights are exact while no bin exceeds 2**24;
+    beyond that, or with fractional weights, `error_bound` accounts for the
+    rounding from the record. ``curve="ROC"`` gives scikit-learn's
+    ``roc_auc_score`` (Mann-Whitney, ties half), ``curve="PR"`` its
+    ``average_precision_score``, on the scores tied within bins: exactly
+    theirs (up to float32 rounding, 2**-20 relative) whenever scores share a
+    bin only when equal, as bfloat16 scores with the default 2**16 bins (and
+    float16 scores that are bfloat16 values), and the state is exact.
+    Otherwise `error_bound` gives a guaranteed bound on the distance to the
+    exact value, from the state. Binary ``y_true`` (nonzero is positive;
+    ``validate=True`` requires 0/1 and finite scores) and ``y_pred`` of the
+    same shape (a trailing size-1 axis aside) are flattened and pooled;
+    multi-label columns are not kept apart. Weights must not be negative. 0
+    when undefined (no positives, or for ROC no negatives).
 
     Args:
         curve: ``"ROC"`` or ``"PR"`` (average precision); lower case accepted.
@@ -529,25 +531,30 @@ def _exact_auc_initialize(curve: str = "ROC", num_bins: Integral = 65536,
     self.num_bins = check_num_bins(label, num_bins)
     super.initialize(name=name, dtype=dtype)
     self.histogram = self.add_variable((2, self.num_bins), "zeros", dtype="float32",
-                                       name="histogram")
+                                       name="histogram", compensated=False)
+    self.additions = self.add_variable((), "zeros", dtype="int32", name="additions")
+    self.inexact = self.add_variable((), "zeros", dtype="int32", aggregation="max",
+                                     name="inexact")
 
 
 def _exact_auc_update_state(y_true, y_pred, sample_weight=None):
-    """Add one batch to the per-bin counts.
+    """Add one batch to the per-bin counts and the rounding record.
 
     Args:
         y_true: Binary labels (nonzero is positive), any shape.
         y_pred: Scores (any real range), the same shape (a trailing size-1 axis aside).
-        sample_weight: Optional scalar or weights broadcastable to ``y_pred``.
+        sample_weight: Optional non-negative scalar or weights broadcastable to ``y_pred``.
 
     Raises:
         ValueError: if the shapes do not fit; with ``validate=True``, if
             ``y_true`` is not 0/1 or ``y_pred`` is not finite.
     """
-    histogram, residual = accumulate_score_histogram(
-        self.histogram, self.histogram.residual, y_true, y_pred, sample_weight,
-        owner=metric_label(self))
-    assign_with_residual(self.histogram, histogram, residual)
+    histogram, additions, inexact = accumulate_score_histogram(
+        self.histogram, y_true, y_pred, sample_weight, owner=metric_label(self))
+    self.histogram.assign(histogram)
+    # past 2**24 the bound is already vacuous; the cap keeps merged sums inside int32
+    self.additions.assign(ops.minimum(self.additions + additions, 2 ** 24))
+    self.inexact.assign(ops.maximum(self.inexact, inexact))
 
 
 def _exact_auc_result():
@@ -555,14 +562,15 @@ def _exact_auc_result():
 
 
 def _exact_auc_error_bound():
-    """A guaranteed bound on ``|result() - exact|``: ties inside bins, plus float32 rounding.
+    """A guaranteed bound on ``|result() - exact|``: ties inside bins, rounding, at most 1.
 
-    ``exact`` is scikit-learn's value on the float32 scores (and the weight
-    sums the state holds). ROC: ``Σ_b p_b n_b / (2 P N)``; PR: the worst
-    order inside each bin (`metricdsl.functional.curve_error_bound`).
-    About ``2**-20 · result`` when no bin holds both classes.
+    ``exact`` is scikit-learn's value on the float32 scores. ROC: ``Σ_b p_b
+    n_b / (2 P N)``; PR: the worst order inside each bin; plus the state's
+    rounding when it is not exact (`metricdsl.functional.curve_error_bound`).
+    About ``2**-20 · result`` when no bin holds both classes and the state is exact.
     """
-    return ops.cast(curve_error_bound(self.histogram, self.curve), self.dtype)
+    return ops.cast(curve_error_bound(self.histogram, self.curve, self.additions, self.inexact),
+                    self.dtype)
 
 
 metric_exact_auc = Metric(

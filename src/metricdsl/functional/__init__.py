@@ -84,8 +84,8 @@ from .confusion import (
 from .correlation import concordance_correlation, pearson_correlation
 from .curves import (
                        CURVES,
+                       EXACT_COUNT,
                        accumulate_score_histogram,
-                       assign_with_residual,
                        check_num_bins,
                        curve_error_bound,
                        curve_from_histogram,
@@ -144,7 +144,7 @@ __all__ = [  # noqa: RUF022 - grouped by family, sorted within each
     # correlation
     "concordance_correlation", "pearson_correlation",
     # curves
-    "CURVES", "accumulate_score_histogram", "assign_with_residual", "check_num_bins",
+    "CURVES", "EXACT_COUNT", "accumulate_score_histogram", "check_num_bins",
     "curve_error_bound", "curve_from_histogram", "score_bins",
     # f_score
     "fbeta_counts", "fbeta_from_counts", "fbeta_predictions",

@@ -31,17 +31,19 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from .. import ops
-from ..variables import compensated_sum, set_residual
 from ._common import is_int
 from .confusion import aligned_inputs
 
-__all__ = ["CURVES", "accumulate_score_histogram", "assign_with_residual", "check_num_bins",
+__all__ = ["CURVES", "EXACT_COUNT", "accumulate_score_histogram", "check_num_bins",
            "curve_error_bound", "curve_from_histogram", "score_bins"]
 
 #: The curves `curve_from_histogram` integrates: ROC AUC and average precision ("PR").
 CURVES = ("ROC", "PR")
 #: Relative rounding allowance of a result computed from a histogram (about 16 float32 ulps).
 ROUNDING = 2.0 ** -20
+#: Whole-number bin totals up to this are exact in float32 (and so is every sum that reaches them).
+EXACT_COUNT = 2.0 ** 24
+_UNIT = 2.0 ** -24  # float32's unit roundoff: an addition of non-negatives errs by this, relatively
 _PAIRWISE = 256  # batches up to this size sum their cells pairwise (no dense histogram)
 _SPARSE_SHARE = 16  # batches of at most 2 * num_bins / 16 samples update only the bins they touch
 
@@ -76,61 +78,66 @@ def _exact_float_counts(counts: jax.Array, samples: int) -> tuple[jax.Array, ...
     return ((counts >> 12 << 12).astype(jnp.float32), (counts & 4095).astype(jnp.float32))
 
 
-def accumulate_score_histogram(histogram: ArrayLike, residual: ArrayLike, y_true: ArrayLike,
-                               y_pred: ArrayLike, sample_weight: ArrayLike | None = None, *,
-                               owner: str = "metric_exact_auc") -> tuple[jax.Array, jax.Array]:
-    """Add one batch to a compensated ``(2, num_bins)`` histogram: new ``(histogram, residual)``.
+def accumulate_score_histogram(histogram: ArrayLike, y_true: ArrayLike, y_pred: ArrayLike,
+                               sample_weight: ArrayLike | None = None, *,
+                               owner: str = "metric_exact_auc"
+                               ) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Add one batch to a float32 ``(2, num_bins)`` histogram: ``(histogram, additions, inexact)``.
 
     ``histogram[1, b]``/``histogram[0, b]`` gain the total weight of the
     positive (``y_true != 0``)/negative samples whose score is in bin ``b``
     (`score_bins`); inputs of any shape are pooled (Keras's shape rules:
-    same shapes, a trailing size-1 axis aside; weights broadcast). The
-    addition is compensated (``histogram + residual`` is the exact sum of the
-    batch sums); unweighted batch counts are exact integers. Small batches
-    update only the bins they touch.
+    same shapes, a trailing size-1 axis aside; weights broadcast). Small
+    batches update only the bins they touch.
+
+    The rounding record: ``additions`` (int32) bounds the float32 additions
+    this batch makes into any one bin, plus one for a later merge of the
+    state; ``inexact`` (int32, 0 or 1) is 1 when a weight is not a
+    non-negative whole number. Unweighted batch counts are exact integers,
+    so with whole-number weights every bin is exact while at most
+    `EXACT_COUNT`; `curve_error_bound` bounds the rest from the record.
 
     Raises:
         ValueError: (shapes only) if ``y_true``, ``y_pred`` and ``sample_weight``
             do not fit; under validation, if ``y_true`` is not 0/1.
     """
-    histogram, residual = jnp.asarray(ops.unwrap(histogram)), jnp.asarray(ops.unwrap(residual))
+    histogram = jnp.asarray(ops.unwrap(histogram))
     num_bins = histogram.shape[-1]
     y_true, y_pred, weights = aligned_inputs(y_true, y_pred, sample_weight, dtype="float32",
                                              owner=owner)
     ops.check(lambda: (y_true == 0) | (y_true == 1),
               f"{owner}: y_true must hold binary labels 0 or 1; received other values")
     cells = (score_bins(y_pred, num_bins) + num_bins * (y_true != 0)).ravel()
-    flat, rest = histogram.reshape(-1), residual.reshape(-1)
+    nothing = jnp.zeros((), jnp.int32)
+    if cells.size == 0:
+        return histogram, nothing, nothing
+    flat = histogram.reshape(-1)
     sparse = cells.size * _SPARSE_SHARE <= flat.size
     if sparse and cells.size <= _PAIRWISE:  # each sample's cell total from the batch itself
         same = cells[:, None] == cells[None, :]
-        batch = (jnp.sum(same, 1).astype(jnp.float32) if weights is None else
+        counts = jnp.sum(same, 1)
+        batch = (counts.astype(jnp.float32) if weights is None else
                  jnp.sum(jnp.where(same, weights.ravel()[None, :], 0), 1),)
     elif weights is None:
-        batch = _exact_float_counts(jnp.bincount(cells, length=flat.size), cells.size)
+        counts = jnp.bincount(cells, length=flat.size)
+        batch = _exact_float_counts(counts, cells.size)
     else:
+        counts = jnp.bincount(cells, length=flat.size)
         batch = (jax.ops.segment_sum(weights.ravel(), cells, num_segments=flat.size),)
     if sparse:  # touch only the batch's cells
-        value, error = flat[cells], rest[cells]
+        value = flat[cells]
         for part in batch:
-            value, error = compensated_sum(value, error, part if part.shape == cells.shape
-                                           else part[cells])
-        flat, rest = flat.at[cells].set(value), rest.at[cells].set(error)
+            value = value + (part if part.shape == cells.shape else part[cells])
+        flat = flat.at[cells].set(value)
     else:
         for part in batch:
-            flat, rest = compensated_sum(flat, rest, part)
-    return flat.reshape(histogram.shape), rest.reshape(histogram.shape)
-
-
-def assign_with_residual(variable: Any, value: ArrayLike, residual: ArrayLike) -> None:
-    """Set a compensated sum Variable to ``(value, residual)`` from `accumulate_score_histogram`.
-
-    The state write of an update that compensates only the bins it touches
-    (``assign_add`` would compensate every bin); inside a metric's update it
-    records both, as ``assign_add`` does.
-    """
-    variable.assign(value)
-    set_residual(variable, variable.coerce(residual))
+            flat = flat + part
+    if weights is None:  # exact batch counts: one addition per part, and one for a merge
+        return flat.reshape(histogram.shape), nothing + len(batch) + 1, nothing
+    # a bin's c weights: c - 1 additions in the batch sum, one into the histogram, one to merge
+    additions = jnp.max(counts).astype(jnp.int32) + 1
+    whole = (weights >= 0) & (weights == jnp.round(weights))
+    return flat.reshape(histogram.shape), additions, jnp.any(~whole).astype(jnp.int32)
 
 
 # -- exact sums over bins -----------------------------------------------------------------------
@@ -239,32 +246,66 @@ def _log_gap(u: jax.Array) -> jax.Array:
     return jnp.where(u < 2.0 ** -6, u * u / 2, direct + 2.0 ** -21 * (1 + jnp.log1p(u)))
 
 
+def _rounding_share(histogram: jax.Array, additions: ArrayLike | None,
+                    inexact: ArrayLike | None) -> jax.Array:
+    """``g``: each bin is within ``g`` times its stored value of its exact total.
+
+    0 when exact: whole-number weights (``inexact == 0``) and no bin beyond
+    `EXACT_COUNT`, so no addition rounded. Otherwise each of at most
+    ``additions`` roundings of non-negative partial sums errs by at most
+    ``2**-24`` of the exact total ``h*``: ``|h - h*| <= γ h*``, ``γ = a/(1 - a)``,
+    ``a = 2**-24 · additions`` (Higham's bound), and ``g = γ/(1 - γ)``. Infinite
+    (a vacuous bound) from ``a >= 1/4`` on.
+    """
+    if additions is None:
+        return jnp.zeros((), jnp.float32)
+    a = jnp.asarray(ops.unwrap(additions)).astype(jnp.float32) * _UNIT
+    share = jnp.where((a >= 0) & (a < 0.25), a / (1 - 2 * a) * (1 + ROUNDING), jnp.inf)
+    exact = jnp.asarray(ops.unwrap(0 if inexact is None else inexact)) == 0
+    return jnp.where(exact & (jnp.max(histogram) <= EXACT_COUNT), 0.0, share)
+
+
 @functools.partial(jax.jit, static_argnames="curve")
-def curve_error_bound(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
+def curve_error_bound(histogram: ArrayLike, curve: str = "ROC",
+                      additions: ArrayLike | None = None,
+                      inexact: ArrayLike | None = None) -> jax.Array:
     """A guaranteed bound on ``|curve_from_histogram - exact|`` for the scores behind ``histogram``.
 
     ``exact`` is scikit-learn's value on the unbinned scores (with
-    non-negative weights whose per-bin sums the histogram holds). The
-    histogram does not know the order of the scores inside a bin, so the
-    bound is the worst case over every order and tie pattern there, plus a
-    rounding allowance of ``2**-20`` times the result:
+    non-negative weights). Three parts:
 
-    - ROC: a bin's ``p_b n_b`` pairs count between 0 and 1 each where the
-      histogram counts ½, so ``Σ_b p_b n_b / (2 P N)``.
-    - PR: with ``T``/``F`` the positive/negative weight above bin ``b`` and
-      ``g(k) = (T + k) / (T + F + n_b + k)``, the positive credited at
-      cumulative weight ``k`` in the bin gets a precision between ``g(k)``
-      (the bin's negatives first) and ``(T + p_b) / (T + F + p_b)`` (its
-      positives first, tied), where the histogram credits ``g(p_b)`` to each;
-      ``g`` increases, so the bin's sum lies between ``∫_0^{p_b} g`` and
-      ``p_b (T + p_b) / (T + F + p_b)``. Per bin, over ``P``, the larger
-      distance of the two from ``p_b g(p_b)``: ``p_b TP_b n_b / ((TP_b + F)
-      (TP_b + FP_b))`` above and ``FP_b h(p_b / (T + FP_b))`` below, ``h(u)
-      = log1p(u) - u / (1 + u) <= u²/2`` (``TP_b``/``FP_b`` the weight at and
-      above the bin).
+    - **Ties in bins.** The histogram does not know the order of the scores
+      inside a bin, so this part is the worst case over every order and tie
+      pattern there:
 
-    0 (plus the allowance) when no bin holds both a positive and a negative.
+      - ROC: a bin's ``p_b n_b`` pairs count between 0 and 1 each where the
+        histogram counts ½, so ``Σ_b p_b n_b / (2 P N)``.
+      - PR: with ``T``/``F`` the positive/negative weight above bin ``b`` and
+        ``g(k) = (T + k) / (T + F + n_b + k)``, the positive credited at
+        cumulative weight ``k`` in the bin gets a precision between ``g(k)``
+        (the bin's negatives first) and ``(T + p_b) / (T + F + p_b)`` (its
+        positives first, tied), where the histogram credits ``g(p_b)`` to
+        each; ``g`` increases, so the bin's sum lies between ``∫_0^{p_b} g``
+        and ``p_b (T + p_b) / (T + F + p_b)``. Per bin, over ``P``, the larger
+        distance of the two from ``p_b g(p_b)``: ``p_b TP_b n_b / ((TP_b + F)
+        (TP_b + FP_b))`` above and ``FP_b h(p_b / (T + FP_b))`` below, ``h(u)
+        = log1p(u) - u / (1 + u) <= u²/2`` (``TP_b``/``FP_b`` the weight at
+        and above the bin).
+
+    - **Rounding in the state**, from its record (``additions`` and
+      ``inexact`` of `accumulate_score_histogram`; None: the histogram is
+      exact). Each bin is within a share ``g`` of its exact total; moving a
+      bin's positives by ``δ`` moves ROC AUC by at most ``δ / P`` (``δ / N``
+      for negatives), so ROC gains ``2g / (1 - g)``; average precision gains
+      ``g / (1 - g) · (2 + K' (1 + N / P))``, ``K' = Σ_b p_b / (TP_b + FP_b)``
+      widened by ``(1 + g) / (1 - g)``. The ties part grows by ``((1 + g) /
+      (1 - g))**4`` for being computed from the stored bins.
+    - **Rounding of the result**: ``2**-20`` times it.
+
+    Never above 1 (both values lie in ``[0, 1]``); about ``2**-20 · result``
+    when no bin holds both classes and the state is exact.
     """
+    histogram = jnp.asarray(ops.unwrap(histogram)).astype(jnp.float32)
     positives, negatives, tp, fp = _histogram_sums(histogram)
     p_total = tp[0]
     if curve == "ROC":
@@ -276,4 +317,16 @@ def curve_error_bound(histogram: ArrayLike, curve: str = "ROC") -> jax.Array:
         late = ops.divide_no_nan(positives * tp * negatives, (tp + above_n) * predicted)
         early = fp * _log_gap(ops.divide_no_nan(positives, above_p + fp))
         ties = ops.divide_no_nan(_total(jnp.maximum(late, early)), p_total)
-    return ties * (1 + ROUNDING) + ROUNDING * curve_from_histogram(histogram, curve)
+    bound = ties * (1 + ROUNDING) + ROUNDING * curve_from_histogram(histogram, curve)
+    if additions is None:
+        return bound
+    g = _rounding_share(histogram, additions, inexact)
+    spread = (1 + g) / (1 - g)
+    if curve == "ROC":
+        drift = 2 * g / (1 - g)
+    else:
+        reach = _total(ops.divide_no_nan(positives, tp + fp)) * spread
+        drift = g / (1 - g) * (2 + reach * (1 + ops.divide_no_nan(fp[0], p_total)))
+    widened = bound + ties * (spread ** 4 - 1) + drift
+    return jnp.where(g == 0, bound, jnp.where(jnp.isfinite(widened), jnp.minimum(widened, 1.0),
+                                              1.0))
