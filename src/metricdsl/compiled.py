@@ -42,6 +42,7 @@ _CACHE: dict[tuple, Any] = {}
 
 
 _VALIDATED = "_validated"  # suffix of the compiled-function kinds that run value checks
+_VALIDATED_UPDATE = "update" + _VALIDATED
 
 
 class _Compiled:
@@ -75,9 +76,6 @@ class _Compiled:
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too
-
-    def __call__(self, metric, state, payload):
-        return self.guarded(metric, state, payload)
 
 
 class CompiledPath:
@@ -136,49 +134,50 @@ class CompiledPath:
         return (tuple([v._value for v in variables]),
                 tuple([v._residual for v in variables if v.compensated]))
 
-    def _md_packed(self) -> Packed:
-        """The metric's variables packed for the compiled path (a new store when stale)."""
+    def _md_packed(self) -> tuple[Packed, Static]:
+        """The packed variables for the compiled path (a new store when stale), and its layout."""
         cached = self.__dict__.get("_md_pk")
         if cached is None or cached[0] != VERSION[0] or cached[1].released:
             if cached is not None:
                 cached[1].release()
-            cached = (VERSION[0], Packed(self.variables))
+            packed = Packed(self.variables)
+            cached = (VERSION[0], packed, Static(packed.layout))
             object.__setattr__(self, "_md_pk", cached)
-        packed = cached[1]
-        packed.refresh()
-        return packed
+        cached[1].refresh()
+        return cached[1], cached[2]
 
-    def _md_compiled_state(self, kind: str, payload: Any, eager) -> Any:
-        """Run the compiled ``kind`` on the packed state (``eager()`` when it cannot compile)."""
+    def _md_compiled_state(self, kind: str, payload: Any, eager, *eager_args) -> Any:
+        """Run the compiled ``kind`` on the packed state (``eager(*eager_args)`` when it cannot)."""
         if self.run_eagerly or type(self).__dict__.get("_md_eager_detected"):
-            return eager()
-        packed = self._md_packed()
+            return eager(*eager_args)
+        packed, layout = self._md_packed()
         packed.quiet = True
         try:
-            return self._md_compiled(kind)(
-                self, (Static(packed.layout), packed.buffers), payload)
+            return self._md_compiled(kind).guarded(self, (layout, packed.buffers), payload)
         except SideEffect as effect:
             self._md_go_eager(str(effect))
         except TRACER_ERRORS as err:
             self._md_go_eager(f"{kind} branches on array values ({type(err).__name__})")
         finally:
             packed.quiet = False
-        return eager()
+        return eager(*eager_args)
 
     def _md_update_entry(self, args, kwargs) -> None:
         if not self.built:
             self._md_build_from(args, kwargs)
         payload = (prepare_all(args, self), prepare_kwargs(kwargs, self) if kwargs else None)
-        kind = "update" + _VALIDATED if self.validate else "update"
         buffers, new_layout = self._md_compiled_state(
-            kind, payload, lambda: (None, self._md_eager_update(
-                unprepare(payload[0]), unprepare(payload[1] or {}))))
+            _VALIDATED_UPDATE if self.validate else "update", payload,
+            self._md_eager_from_payload, payload)
         if buffers is not None:
             packed = self._md_pk[1]
             packed.buffers = buffers
             packed.dirty = True
         if new_layout is not None:  # the eager path, or an update that created variables
             self._md_write(*new_layout)
+
+    def _md_eager_from_payload(self, payload) -> tuple[None, tuple]:
+        return None, self._md_eager_update(unprepare(payload[0]), unprepare(payload[1] or {}))
 
     def _md_write(self, values, residuals) -> None:
         """Write values and residuals into the (unpacked) variables."""
