@@ -75,6 +75,26 @@ def test_top_k_counts_match_the_definition(rng):
     np.testing.assert_allclose(np.stack(got), np.stack(want), rtol=1e-6)
 
 
+@pytest.mark.parametrize("weight_shape", [None, (), (40,), (40, 1), (40, 5)])
+def test_single_label_counts_follow_the_mask_definition(weight_shape, rng):
+    """Per-sample weights take the pair histogram, per-class ones the masks: one definition.
+
+    Predicted ids outside [0, C) count as misses, true ids outside count nowhere (their
+    one-hot row is all zero).
+    """
+    n, c = 40, 5
+    y_true = rng.integers(-1, c + 1, n)
+    predicted = rng.integers(-1, c + 1, n)
+    w = None if weight_shape is None else rng.uniform(0.5, 2, weight_shape).astype("float32")
+    true = (y_true[:, None] == np.arange(c))
+    hit = (predicted[:, None] == np.arange(c))
+    weights = np.broadcast_to(1.0 if w is None else (w if w.ndim != 1 else w[:, None]), (n, c))
+    want = [np.sum(weights * (a & b), 0) for a, b in
+            ((true, hit), (~true, hit), (true, ~hit), (true, true))]
+    got = F.class_counts(y_true, predicted, w, num_classes=c)
+    np.testing.assert_allclose(np.stack(got), np.stack(want), rtol=1e-6)
+
+
 def test_binary_probabilities_and_class_ids():
     np.testing.assert_array_equal(F.class_labels([0.2, 0.7, 1.0, 0.0], 2, predictions=True),
                                   [0, 1, 1, 0])

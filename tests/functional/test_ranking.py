@@ -47,3 +47,25 @@ def test_ranking_kernels_match_references(seed, batch, size, k, ties):
 def test_shapes_are_checked():
     with pytest.raises(ValueError, match=r"metric_ndcg: y_true and y_pred must both have shape"):
         F.ndcg(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("size", [16, 80])  # ranked pairwise, and (over 64 items) by sorting
+def test_both_ranking_routes_match_references_with_ties(size, rng):
+    y_true = rng.integers(0, 4, (5, size)).astype("float32")
+    y_pred = np.round(rng.uniform(size=(5, size)) * 4).astype("float32")  # many ties
+    for k in (None, 3):
+        want = [ndcg_score(y_true[i:i + 1], y_pred[i:i + 1], k=k) for i in range(5)]
+        np.testing.assert_allclose(F.ndcg(y_true, y_pred, k), want, rtol=1e-5, atol=1e-7)
+        rr, hit, ap = _references(y_true, y_pred, k)
+        np.testing.assert_allclose(F.reciprocal_rank(y_true, y_pred, k), rr, rtol=1e-6)
+        np.testing.assert_allclose(F.hit_rate(y_true, y_pred, k), hit)
+        np.testing.assert_allclose(F.mean_average_precision_at_k(y_true, y_pred, k), ap,
+                                   rtol=1e-6)
+
+
+def test_pairwise_ranks_are_the_stable_argsort_nan_last():
+    from metricdsl.functional.ranking import _stable_ranks
+
+    x = np.array([[0.5, np.nan, 0.5, 2.0, -np.inf, np.nan, 0.1]], "float32")
+    order = np.argsort(-x, axis=-1, kind="stable")  # numpy sorts NaN last
+    np.testing.assert_array_equal(_stable_ranks(x), np.argsort(order, axis=-1))

@@ -120,6 +120,20 @@ def _weights(sample_weight: ArrayLike | None, shape: tuple, dtype: Any, owner: s
             "scalar, one weight per sample (N,) or (N, 1), or (multilabel) (N, C).") from None
 
 
+def _single_label_ids(y_true, y_pred, num_classes, owner) -> tuple[jax.Array, jax.Array]:
+    """``(N,)`` true and predicted class ids (module rules), their counts checked."""
+    ids = class_labels(y_true, num_classes)
+    predicted_ids = class_labels(y_pred, num_classes, True)
+    if ids.shape != predicted_ids.shape:
+        raise ValueError(
+            f"{owner}: y_true of shape {ops.shape(y_true)} and y_pred of shape "
+            f"{ops.shape(y_pred)} hold different numbers of samples; pass one label (an id or a "
+            f"one-hot row) and one prediction (an id or a row of {num_classes} scores) per "
+            "sample.")
+    check_class_ids(owner, "y_true", ids, num_classes)
+    return ids, predicted_ids
+
+
 def _masks(y_true, y_pred, num_classes, threshold, top_k, owner):
     """Boolean ``(N, C)`` masks of the true and the predicted classes."""
     y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
@@ -135,14 +149,7 @@ def _masks(y_true, y_pred, num_classes, threshold, top_k, owner):
         true = y_true != 0
         predicted = y_pred > jnp.asarray(threshold, y_pred.dtype)
     else:
-        ids = class_labels(y_true, num_classes)
-        predicted_ids = class_labels(y_pred, num_classes, True)
-        if ids.shape != predicted_ids.shape:
-            raise ValueError(
-                f"{owner}: y_true of shape {y_true.shape} and y_pred of shape {y_pred.shape} "
-                f"hold different numbers of samples; pass one label (an id or a one-hot row) "
-                f"and one prediction (an id or a row of {num_classes} scores) per sample.")
-        check_class_ids(owner, "y_true", ids, num_classes)
+        ids, predicted_ids = _single_label_ids(y_true, y_pred, num_classes, owner)
         true = ops.one_hot(ids, num_classes, dtype="bool")
         predicted = ops.one_hot(predicted_ids, num_classes, dtype="bool")
     if top_k is not None:
@@ -161,17 +168,50 @@ def class_counts(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike 
     With true mask ``t``, predicted mask ``p`` (module rules; top ``k``
     scores when ``top_k``, intersected with ``y_pred > threshold`` when both)
     and weight ``w``: ``tp = Σ w·t·p``, ``fp = Σ w·(1-t)·p``,
-    ``fn = Σ w·t·(1-p)``, ``support = Σ w·t`` (sums over samples).
+    ``fn = Σ w·t·(1-p)``, ``support = Σ w·t`` (sums over samples). Single-label
+    inputs with per-sample weights take one histogram of (true, predicted)
+    pairs instead of four sums over ``(N, C)`` masks (the same counts: exact
+    integers unweighted).
 
     Raises:
         ValueError: (shapes only) for scores of the wrong width, mismatched
             multilabel shapes, or a weight that does not broadcast.
     """
+    per_sample = sample_weight is None or np.ndim(sample_weight) <= 1 or (
+        np.ndim(sample_weight) == 2 and np.shape(sample_weight)[1] == 1)
+    if threshold is None and top_k is None and per_sample:
+        ids, predicted = _single_label_ids(y_true, y_pred, num_classes, owner)
+        w = None if sample_weight is None else _weights(
+            jnp.ravel(ops.convert_to_tensor(sample_weight)), ids.shape, dtype, owner)
+        return _pair_counts(ids, predicted, w, num_classes, dtype)
     true, predicted = _masks(y_true, y_pred, num_classes, threshold, top_k, owner)
     w = _weights(sample_weight, true.shape, dtype, owner)
     t, p = true.astype(dtype), predicted.astype(dtype)
     return ClassCounts(jnp.sum(w * t * p, 0), jnp.sum(w * (1 - t) * p, 0),
                        jnp.sum(w * t * (1 - p), 0), jnp.sum(w * t, 0))
+
+
+def _pair_counts(ids: jax.Array, predicted: jax.Array, w: jax.Array | None, num_classes: int,
+                 dtype: Any) -> ClassCounts:
+    """``(tp, fp, fn, support)`` from one ``(C + 1, C + 1)`` histogram of (true, predicted) ids.
+
+    Ids outside ``[0, C)`` fall in the extra row or column, as their all-zero
+    one-hot rows would: a prediction there is a miss, a true id there makes
+    its prediction a false positive.
+    """
+    c = num_classes
+    width = c + 1
+    true = jnp.where((ids >= 0) & (ids < c), ids, c)
+    index = true * width + jnp.where((predicted >= 0) & (predicted < c), predicted, c)
+    if w is None:
+        cells = jnp.bincount(index, length=width * width).astype(dtype)
+    else:
+        cells = jax.ops.segment_sum(w, index, num_segments=width * width)
+    diagonal = jnp.arange(c)
+    cells = cells.reshape(width, width)
+    off = cells.at[diagonal, diagonal].set(0)
+    return ClassCounts(cells[diagonal, diagonal], jnp.sum(off[:, :c], 0), jnp.sum(off[:c], 1),
+                       jnp.sum(cells[:c], 1))
 
 
 # -- P / R / F1 from the counts -----------------------------------------------------------------

@@ -39,10 +39,35 @@ def _cutoff(k: int | None, size: int) -> int:
     return size if k is None else min(k, size)
 
 
+_PAIRWISE = 64  # lists up to this size rank by pairwise comparisons (XLA:CPU sorts slowly)
+
+
+def _above_and_tied(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Per item, ``(B, L)`` int32: how many items of its list score higher, and tie with it.
+
+    Pairwise (``O(L²)`` per list, fused reductions); NaN ranks below every number.
+    """
+    a, b = x[:, None, :], x[:, :, None]  # [.., i, j]: item j against item i
+    nan_a, nan_b = jnp.isnan(a), jnp.isnan(b)
+    higher = (a > b) | (nan_b & ~nan_a)
+    tied = (a == b) | (nan_a & nan_b)
+    return jnp.sum(higher, -1, dtype=jnp.int32), tied
+
+
+def _stable_ranks(x: jax.Array) -> jax.Array:
+    """0-based rank of each item by decreasing ``x``, ties by position: ``argsort``'s inverse."""
+    above, tied = _above_and_tied(x)
+    earlier = np.tril(np.ones((x.shape[-1],) * 2, bool), -1)  # [i, j]: j before i
+    return above + jnp.sum(tied & earlier, -1, dtype=jnp.int32)
+
+
 def _ranked_relevant(y_true: jax.Array, y_pred: jax.Array, k: int) -> jax.Array:
     """``y_true != 0`` of the top ``k`` items, ordered by decreasing score (stable), ``(B, k)``."""
-    order = jnp.argsort(-y_pred, axis=-1, stable=True)[:, :k]
-    return jnp.take_along_axis(y_true, order, axis=-1) != 0
+    if y_pred.shape[-1] > _PAIRWISE:
+        order = jnp.argsort(-y_pred, axis=-1, stable=True)[:, :k]
+        return jnp.take_along_axis(y_true, order, axis=-1) != 0
+    at = _stable_ranks(y_pred)[:, :, None] == jnp.arange(k)  # [b, item, rank]
+    return jnp.any(at & (y_true != 0)[:, :, None], axis=1)
 
 
 def ndcg(y_true: ArrayLike, y_pred: ArrayLike, k: int | None = None) -> jax.Array:
@@ -56,12 +81,17 @@ def ndcg(y_true: ArrayLike, y_pred: ArrayLike, k: int | None = None) -> jax.Arra
     discount = np.zeros(size, np.float64)
     discount[:_cutoff(k, size)] = 1 / np.log2(np.arange(_cutoff(k, size)) + 2)
     cumulative = jnp.asarray(np.concatenate([[0.0], np.cumsum(discount)]), y_pred.dtype)
-    ascending = jnp.sort(y_pred, axis=-1)
-    search = jax.vmap(jnp.searchsorted, in_axes=(0, 0, None))
-    above = size - search(ascending, y_pred, "right")
-    tied = size - above - search(ascending, y_pred, "left")
+    if size > _PAIRWISE:
+        ascending = jnp.sort(y_pred, axis=-1)
+        search = jax.vmap(jnp.searchsorted, in_axes=(0, 0, None))
+        above = size - search(ascending, y_pred, "right")
+        tied = size - above - search(ascending, y_pred, "left")
+        ideal = -jnp.sort(-y_true, axis=-1) * jnp.asarray(discount, y_pred.dtype)
+    else:
+        above, ties = _above_and_tied(y_pred)
+        tied = jnp.sum(ties, -1, dtype=jnp.int32)
+        ideal = y_true * jnp.asarray(discount, y_pred.dtype)[_stable_ranks(y_true)]
     gains = y_true * (cumulative[above + tied] - cumulative[above]) / tied
-    ideal = -jnp.sort(-y_true, axis=-1) * jnp.asarray(discount, y_pred.dtype)
     return ops.divide_no_nan(jnp.sum(gains, -1), jnp.sum(ideal, -1))
 
 
