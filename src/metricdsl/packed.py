@@ -4,24 +4,23 @@ A jitted call costs about a microsecond per array it takes or returns, so the
 stateful ``update_state`` passes a metric's state as a few packed buffers
 (the variables' values, then the residuals of the compensated ones) instead
 of two arrays per variable; large values (a histogram) keep buffers of their
-own, which a donated update writes in place. The Variables stay correct: their class is
-switched to a store subclass (`metricdsl.variables.store_class`) whose reads
-unpack the buffers first (one jitted call, only when stale) and whose writes
+own, which a donated update writes in place. The Variables stay correct: they are
+bound to the store (`metricdsl.variables.Variable.bind_store`), so their reads
+unpack the buffers first (one jitted call, only when stale) and their writes
 mark the buffers for repacking.
 """
 
 from __future__ import annotations
 
 import functools
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .variables import Variable, raw_value, set_raw_value, set_residual, store_class
+from .variables import Variable, raw_value, set_raw_value, set_residual
 
 __all__ = ["OWN_BUFFER", "Packed", "layout_of", "pack", "unpack"]
 
@@ -81,24 +80,6 @@ _jit_unpack = functools.cache(
     lambda layout, dtypes: jax.jit(functools.partial(unpack, layout, dtypes)))
 
 
-def _hooks(store_ref: Callable[[], Packed | None]) -> tuple[Callable, Callable]:
-    """The read and write hooks of packed Variables (they hold the store weakly)."""
-
-    def before_read() -> None:
-        store = store_ref()
-        if store is not None and store.dirty and not store.quiet:
-            store.sync()
-
-    def before_write() -> None:
-        store = store_ref()
-        if store is not None and not store.quiet:
-            if store.dirty:
-                store.sync()
-            store.need_pack = True
-
-    return before_read, before_write
-
-
 class Packed:
     """Variables packed into one flat buffer per dtype: values first, then residuals.
 
@@ -116,14 +97,24 @@ class Packed:
         self.compensated = [v for v in self.flat if v.compensated]
         self.dtypes = tuple(dict.fromkeys(v.dtype for v in self.flat))
         self.layout = layout_of(self.flat)
-        store_ref = weakref.ref(self)
-        self.cls = store_class(*_hooks(store_ref), store_ref)
         for variable in self.flat:
             previous = variable.store
             if previous is not None:
                 previous.release()
-            variable.bind_store(self.cls)
+            variable.bind_store(self)
         self.buffers = self.pack_host()
+
+    def before_read(self) -> None:
+        """A bound Variable's value is read: write the buffers back first when newer."""
+        if self.dirty and not self.quiet:
+            self.sync()
+
+    def before_write(self) -> None:
+        """A bound Variable's value is written: sync first, repack before the next update."""
+        if not self.quiet:
+            if self.dirty:
+                self.sync()
+            self.need_pack = True
 
     def pack(self, values: Sequence[Any], residuals: Sequence[Any]) -> tuple:
         """Values and residuals → the buffers (traceable)."""
@@ -163,5 +154,5 @@ class Packed:
         self.sync()
         self.released = True
         for variable in self.flat:
-            if type(variable) is self.cls:
+            if variable.store is self:
                 variable.unbind_store()

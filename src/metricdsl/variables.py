@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -90,6 +91,7 @@ class Variable:
     __metricdsl_variable__ = True
     __slots__ = (
         "__weakref__",
+        "_md_store",
         "_residual",
         "_value",
         "aggregation",
@@ -164,20 +166,25 @@ class Variable:
         """``self.assign(self - value)``; exact to the last bit when `compensated`."""
         self.assign_add(-jnp.asarray(ops.unwrap(value)))
 
-    def bind_store(self, cls: type) -> None:
-        """Let the store behind `store_class` ``cls`` hold this Variable's value."""
-        self.__class__ = cls
+    def bind_store(self, store: Any) -> None:
+        """Let ``store`` hold this Variable's value (a `StoreVariable`, until `unbind_store`).
+
+        The store is held weakly; a live one is called back before every read of
+        the value (``store.before_read()``) and every write (``store.before_write()``).
+        """
+        self._md_store = weakref.ref(store)
+        self.__class__ = StoreVariable  # pyright: ignore[reportAttributeAccessIssue]
 
     def unbind_store(self) -> None:
         """Hand the value back from a store: a plain Variable again."""
-        # A store class is a subclass made at run time (`store_class`); swap back to the plain one.
-        self.__class__ = Variable  # pyright: ignore[reportAttributeAccessIssue]
+        if type(self) is StoreVariable:
+            del self._md_store
+            self.__class__ = Variable  # pyright: ignore[reportAttributeAccessIssue]
 
     @property
     def store(self) -> Any:
-        """The live store holding this Variable's value (see `store_class`), or None."""
-        owner = type(self).__dict__.get("_md_store")
-        return None if owner is None else owner()
+        """The live store holding this Variable's value (see `bind_store`), or None."""
+        return self._md_store() if type(self) is StoreVariable else None
 
     def numpy(self) -> np.ndarray:
         """The value as a numpy array."""
@@ -271,32 +278,34 @@ def set_residual(variable: Variable, residual: Any) -> None:
     variable._residual = residual
 
 
-def store_class(before_read: Callable[[], None], before_write: Callable[[], None],
-                owner: Callable[[], Any]) -> type:
-    """A Variable subclass whose value reads call ``before_read()`` and writes ``before_write()``.
+class StoreVariable(Variable):
+    """A Variable whose value a store holds (see `Variable.bind_store`).
 
-    ``owner`` (a weak reference to the store) is kept on the class for `Variable.store`.
-    Copies and pickles of its instances are plain Variables.
+    Reading the value first calls the store's ``before_read()`` (a stale store
+    writes its values back), writing it calls ``before_write()``. Copies, pickles
+    and pytree round trips of its instances are plain Variables.
     """
 
-    def get(self):
-        before_read()
+    __slots__ = ()
+
+    @property  # pyright: ignore[reportIncompatibleVariableOverride]
+    def _value(self) -> Any:
+        store = self._md_store()
+        if store is not None:
+            store.before_read()
         return _SLOT.__get__(self, Variable)
 
-    def set_(self, value):
-        before_write()
+    @_value.setter
+    def _value(self, value: Any) -> None:
+        store = self._md_store()
+        if store is not None:
+            store.before_write()
         _SLOT.__set__(self, value)
 
-    def reduce(self, protocol=2):
-        value = get(self)  # reads first: a stale store writes its values (and residuals) back
+    def __reduce_ex__(self, protocol):
+        value = self._value  # reads first: a stale store writes its values (and residuals) back
         return plain_variable, (self.name, self.shape, self.dtype, self.aggregation,
                                 self.initializer, value, self._residual, self.compensated)
-
-    cls = type("Variable", (Variable,), {
-        "__slots__": (), "_value": property(get, set_), "__reduce_ex__": reduce,
-        "__module__": Variable.__module__, "_md_store": owner})
-    jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)  # a pytree like Variable
-    return cls
 
 
 def plain_variable(name, shape, dtype, aggregation, initializer, value,
@@ -353,4 +362,5 @@ def _flatten(variable: Variable) -> tuple[tuple, _Spec]:
 
 
 # A Variable is a pytree with its value as the one leaf, so `jax.jit(f)(m.variables)` works.
-jax.tree_util.register_pytree_node(Variable, _flatten, _unflatten)
+for _cls in (Variable, StoreVariable):
+    jax.tree_util.register_pytree_node(_cls, _flatten, _unflatten)
