@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -169,10 +168,12 @@ class Variable:
     def bind_store(self, store: Any) -> None:
         """Let ``store`` hold this Variable's value (a `StoreVariable`, until `unbind_store`).
 
-        The store is held weakly; a live one is called back before every read of
-        the value (``store.before_read()``) and every write (``store.before_write()``).
+        The store is called back before every read of the value
+        (``store.before_read()``) and every write (``store.before_write()``). It
+        is held strongly, so a Variable kept after its metric is gone still
+        reads the store's latest values (the pair is freed together).
         """
-        self._md_store = weakref.ref(store)
+        self._md_store = store
         self.__class__ = StoreVariable  # pyright: ignore[reportAttributeAccessIssue]
 
     def unbind_store(self) -> None:
@@ -183,8 +184,8 @@ class Variable:
 
     @property
     def store(self) -> Any:
-        """The live store holding this Variable's value (see `bind_store`), or None."""
-        return self._md_store() if type(self) is StoreVariable else None
+        """The store holding this Variable's value (see `bind_store`), or None."""
+        return self._md_store if type(self) is StoreVariable else None
 
     def numpy(self) -> np.ndarray:
         """The value as a numpy array."""
@@ -290,16 +291,12 @@ class StoreVariable(Variable):
 
     @property  # pyright: ignore[reportIncompatibleVariableOverride]
     def _value(self) -> Any:
-        store = self._md_store()
-        if store is not None:
-            store.before_read()
+        self._md_store.before_read()
         return _SLOT.__get__(self, Variable)
 
     @_value.setter
     def _value(self, value: Any) -> None:
-        store = self._md_store()
-        if store is not None:
-            store.before_write()
+        self._md_store.before_write()
         _SLOT.__set__(self, value)
 
     def __reduce_ex__(self, protocol):

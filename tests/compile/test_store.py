@@ -93,3 +93,13 @@ def test_store_bound_variables_copy_pickle_and_flatten_as_plain_variables():
     assert not clone.compensated and clone.residual is None and float(clone.value) == 2.0 ** 24
     store.release()
     assert type(uncompensated) is md.Variable and uncompensated.store is None
+
+
+def test_a_variable_kept_after_its_metric_is_gone_reads_the_latest_state():
+    m = md.metric_sum()
+    m.update_state(np.ones(3, "float32"))
+    m.update_state(np.ones(3, "float32"))  # the packed buffers hold 6; the Variable is stale
+    total = m.variables[0]
+    del m
+    gc.collect()
+    assert float(total) == 6.0
