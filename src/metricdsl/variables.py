@@ -305,6 +305,9 @@ class StoreVariable(Variable):
                                 self.initializer, value, self._residual, self.compensated)
 
 
+StoreVariable.__name__ = "Variable"  # what users see (type(v).__name__ in messages)
+
+
 def plain_variable(name, shape, dtype, aggregation, initializer, value,
                    residual=None, compensated=True) -> Variable:
     """A plain Variable with these fields (copies and pickles of a store's Variables)."""
