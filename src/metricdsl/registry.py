@@ -2,9 +2,11 @@
 
 The registry knows the builtin ``metric_*`` classes of `metricdsl.builtin`
 (looked up by name when asked, so every family that is importable takes part),
-their per-sample functions, and the user classes and functions given to
-`register`. Deserializing only ever instantiates classes found there: it never
-imports a module or evaluates a string.
+their per-sample functions, the wrapper classes of `metricdsl.analytics`
+(`library_classes`: serialized like builtins, but neither builtins nor compile
+identifiers), and the user classes and functions given to `register`.
+Deserializing only ever instantiates classes found there: it never imports a
+module or evaluates a string.
 
 Names follow Keras 3's ``keras.metrics.get``: a class resolves by its class
 name (``"MeanSquaredError"``) or snake-case name (``"mean_squared_error"``),
@@ -80,6 +82,25 @@ def builtin_classes() -> dict[str, type]:
     """``{attribute name: class}`` for the class-backed builtins present."""
     return {name: value for name, value in builtin_objects().items()
             if isinstance(value, type) and issubclass(value, MetricBase)}
+
+
+def library_classes() -> dict[str, type]:
+    """``{class name: class}`` for metricdsl's metric classes beyond the builtins.
+
+    These are the wrappers of `metricdsl.analytics` (``Bootstrap``, ``Sliced``):
+    `serialize` and `deserialize` know them as they know the builtins, but they
+    take a metric to wrap, so they are not `builtin_classes` and no string
+    identifier of `get` or `metricdsl.compile_metrics` names them.
+    """
+    from . import analytics
+
+    classes = [getattr(analytics, name) for name in analytics.__all__]
+    return {cls.__name__: cls for cls in classes if is_metric_class(cls)}
+
+
+def known_classes() -> dict[str, type]:
+    """``{class name: class}`` for the builtin and `library_classes` (what needs no register)."""
+    return {**{c.__name__: c for c in builtin_classes().values()}, **library_classes()}
 
 
 def class_table() -> dict[str, type]:
@@ -188,7 +209,7 @@ def register(obj: Any = None, *, name: str | None = None) -> Any:
                 f"register: {obj.__name__} is not a metric class; expected a class made with "
                 "Metric() (or a Metric subclass) or a per-sample function.")
         key = name or obj.__name__
-        builtin = {c.__name__: c for c in builtin_classes().values()}.get(key)
+        builtin = known_classes().get(key)
         _check_free(key, obj, builtin, _USER_CLASSES)
         _USER_CLASSES[key] = obj
         return obj
@@ -308,7 +329,7 @@ def _class_name(cls: type) -> str:
     for key, registered in _USER_CLASSES.items():
         if registered is cls:
             return key
-    if any(c is cls for c in builtin_classes().values()):
+    if known_classes().get(cls.__name__) is cls:
         return cls.__name__
     raise TypeError(
         f"serialize: {cls.__name__} is not a builtin or registered metric class, so it could not "
@@ -385,7 +406,7 @@ def deserialize(config: Any) -> Any:
         return table[inner]
     if class_name == "__numpy__":
         return np.asarray(inner["value"], dtype=inner["dtype"])
-    table = {**{c.__name__: c for c in builtin_classes().values()}, **_USER_CLASSES}
+    table = {**known_classes(), **_USER_CLASSES}
     cls = table.get(class_name) or class_table().get(class_name)
     if cls is None:
         raise UnknownIdentifierError(

@@ -5,6 +5,7 @@ import importlib
 import jax
 import numpy as np
 import pytest
+from sklearn.metrics import r2_score
 
 import metricdsl as md
 from metricdsl.errors import CompileMetricsError
@@ -95,6 +96,27 @@ def test_each_group_equals_the_metric_on_that_group_alone(name, kind, kwargs, rn
             r[g], e, rtol=2e-5, atol=2e-6), expected, got)
 
 
+def test_a_lazily_built_metric_builds_on_the_first_update_and_equals_each_group_alone(rng):
+    y_true = rng.normal(size=(90, 2)).astype("float32")
+    y_pred = (y_true + 0.5 * rng.normal(size=(90, 2))).astype("float32")
+    weight = rng.uniform(0.5, 2, 90).astype("float32")
+    groups = rng.integers(0, 3, 90)
+    m = md.sliced(md.metric_r2_score(), 3)
+    assert not m.built
+    m.update_state(y_true[:40], y_pred[:40], weight[:40], groups=groups[:40])
+    m.update_state(y_true[40:], y_pred[40:], weight[40:], groups=groups[40:])
+    for g in range(3):  # filter, then compute
+        keep = groups == g
+        ref = r2_score(y_true[keep], y_pred[keep], sample_weight=weight[keep])
+        np.testing.assert_allclose(m.result()[g], ref, rtol=1e-5)
+    np.testing.assert_allclose(m.metric.result(), r2_score(y_true, y_pred, sample_weight=weight),
+                               rtol=1e-5)
+    stateless = md.sliced(md.metric_r2_score(), 3)
+    state = jax.jit(stateless.stateless_update_state)(stateless.stateless_reset_state(), y_true,
+                                                      y_pred, weight, groups=groups)
+    np.testing.assert_allclose(stateless.stateless_result(state), m.result(), rtol=1e-6)
+
+
 def test_counts_are_exact_and_1024_groups_fit_one_step(rng):
     n, groups = 16384, rng.integers(0, 1024, 16384)
     y_true = rng.integers(0, 2, n).astype("float32")
@@ -145,12 +167,13 @@ def test_bootstrap_of_a_sliced_metric_gives_intervals_per_group(rng):
 def test_a_collection_updates_sliced_and_bootstrap_members_together(rng):
     y_true = rng.integers(0, 2, 200).astype("float32")
     y_pred = rng.uniform(size=200).astype("float32")
-    collection = md.compile_metrics([md.bootstrap(md.metric_auc(), num_samples=30), "mse"])
+    collection = md.compile_metrics([md.bootstrap(md.metric_auc(), num_samples=30, name="auc"),
+                                     "mse"])
     collection.update_state(y_true, y_pred)
     alone = md.bootstrap(md.metric_auc(), num_samples=30)
     alone.update_state(y_true, y_pred)
     result = collection.result()
-    assert float(result["low"]) == float(alone.result()["low"])
+    assert float(result["auc_low"]) == float(alone.result()["low"])
 
 
 def test_errors_name_the_wrapper_metric_argument_and_leave_the_state(rng):

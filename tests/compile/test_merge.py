@@ -76,7 +76,8 @@ def test_stateless_merge_follows_each_aggregation():
     a = c.stateless_update_state(c.stateless_reset_state(), y, np.array([[1.0], [3.0]]))
     b = c.stateless_update_state(c.stateless_reset_state(), y, np.array([[5.0], [7.0]]))
     out = {k: float(v) for k, v in c.stateless_result(c.stateless_merge_state(a, b)).items()}
-    assert out == {"top": 7.0, "low": 1.0, "avg": 4.0, "first": 2.0}
+    assert out == {"extremes_top": 7.0, "extremes_low": 1.0, "extremes_avg": 4.0,
+                   "extremes_first": 2.0}
 
 
 def test_stateless_merge_rejects_aggregation_none_and_bad_states():

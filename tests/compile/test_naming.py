@@ -77,7 +77,7 @@ def test_naming_and_values_match_real_keras_compile_metrics():
     del keras
 
 
-def test_dict_results_expand_into_keys():
+def test_dict_results_report_one_key_per_entry_under_the_member_key():
     def init(name="multi", **kwargs):
         super.initialize(name=name, **kwargs)
         self.total = self.add_variable((), "zeros", name="total")
@@ -87,8 +87,19 @@ def test_dict_results_expand_into_keys():
 
     Multi = Metric("Multi", init, update,
                    lambda: {"sum_pred": self.total, "twice": 2 * self.total})
-    c = md.compile_metrics(["mse", Multi(), Multi()])
-    c.update_state(*REGRESSION)
+    c = md.compile_metrics(["mse", Multi(), Multi()], weighted_metrics=[Multi()])
+    c.update_state(*REGRESSION, sample_weight=WEIGHTS)
     out = c.result()
-    assert list(out) == ["mse", "sum_pred", "twice", "sum_pred_1", "twice_1"]
-    np.testing.assert_allclose(out["twice"], 2 * REGRESSION[1].sum(), rtol=1e-6)
+    # Keras nests a dict result under the metric's key; flat, that is "<key>_<entry>".
+    assert list(out) == ["mse", "multi_sum_pred", "multi_twice", "multi_1_sum_pred",
+                         "multi_1_twice", "weighted_multi_sum_pred", "weighted_multi_twice"]
+    np.testing.assert_allclose(out["multi_1_twice"], 2 * REGRESSION[1].sum(), rtol=1e-6)
+    assert c.state_names == ["mse", "multi", "multi_1", "weighted_multi"]
+
+
+def test_a_numbered_key_taken_by_a_later_metric_is_numbered_again():
+    need("MeanSquaredError")
+    c = md.compile_metrics(["mse", "mse", md.metric_mean_squared_error(name="mse_1")])
+    c.update_state(*REGRESSION)
+    assert list(c.result()) == ["mse", "mse_1", "mse_1_1"]
+    assert len({float(v) for v in c.result().values()}) == 1

@@ -1,6 +1,6 @@
 """Bootstrap intervals and per-group slices of any metric whose state merges by sum.
 
-`bootstrap` and `sliced` wrap a built metric into a new metric that does the
+`bootstrap` and `sliced` wrap a metric into a new metric that does the
 whole job in one compiled update, from the metric's public stateless API.
 """
 

@@ -17,7 +17,14 @@ import jax.numpy as jnp
 from ..entries import DEPTH
 from ..factory import Metric
 from ..registry import serialize
-from .linear import batch_size, check_summable, increments, reweighted, wrapper_from_config
+from .linear import (
+    batch_size,
+    build_wrapped,
+    check_summable,
+    increments,
+    reweighted,
+    wrapper_from_config,
+)
 from .poisson import poisson_weights, replicate_keys
 
 __all__ = ["bootstrap"]
@@ -43,10 +50,12 @@ def _bootstrap_initialize(metric: Any, num_samples: int = 1000, confidence: floa
     of `sliced`) pass through to the metric.
 
     Merged shards must use different seeds (each shard keys its samples from
-    position 0).
+    position 0). A lazily built ``metric`` (`metric_f1_score`, `metric_r2_score`,
+    ...) makes the bootstrap lazily built too: both build from the first batch
+    (``update_state``, ``build`` or ``stateless_update_state``).
 
     Args:
-        metric: A built metric whose variables all merge by sum (every builtin does).
+        metric: A metric whose variables all merge by sum (every builtin does).
         num_samples: Number of bootstrap replicates (at least 2).
         confidence: Coverage of the interval, in (0, 1).
         seed: Seed of the weights (a non-negative integer).
@@ -54,8 +63,9 @@ def _bootstrap_initialize(metric: Any, num_samples: int = 1000, confidence: floa
 
     Raises:
         TypeError: ``metric`` is not a metric instance.
-        ValueError: ``metric`` is not built or has a variable that does not merge by sum,
-            ``num_samples < 2``, ``confidence`` outside (0, 1) or a negative ``seed``.
+        ValueError: ``metric`` has a variable that does not merge by sum (checked again
+            once a lazily built one is built), ``num_samples < 2``, ``confidence``
+            outside (0, 1) or a negative ``seed``.
 
     Example:
         >>> import metricdsl as md
@@ -78,12 +88,30 @@ def _bootstrap_initialize(metric: Any, num_samples: int = 1000, confidence: floa
                          f"{seed!r}.")
     super.initialize(name=name or f"bootstrap_{metric.name}", dtype=metric.dtype)
     self.num_samples, self.confidence, self.seed = num_samples, confidence, seed
-    self.replicates = [
-        self.add_variable((num_samples, *v.shape), _replicated(v), dtype=v.dtype,
-                          name=f"replicate_{v.name}")
-        for v in metric.variables]
-    self.seen = self.add_variable((), "zeros", dtype="int32", name="seen")
     self.metric = metric
+    self.built = False
+    if metric.built:
+        self.build()
+
+
+def _bootstrap_build(y_true=None, y_pred=None):
+    """Build the metric from the first batch's shapes if it waits for them, then the replicates.
+
+    Args:
+        y_true: The first batch's targets (an array or ``jax.ShapeDtypeStruct``); unused
+            when the metric is built.
+        y_pred: The first batch's predictions (idem).
+
+    Raises:
+        ValueError: the built metric has a variable that does not merge by sum.
+    """
+    build_wrapped("bootstrap", self.metric, y_true, y_pred)
+    self.replicates = [
+        self.add_variable((self.num_samples, *v.shape), _replicated(v), dtype=v.dtype,
+                          name=f"replicate_{v.name}")
+        for v in self.metric.variables]
+    self.seen = self.add_variable((), "zeros", dtype="int32", name="seen")
+    self.built = True
 
 
 def _replicated(variable: Any):
@@ -126,7 +154,7 @@ def _bootstrap_get_config():
 
 bootstrap = Metric(
     "Bootstrap", initialize=_bootstrap_initialize, update_state=_bootstrap_update_state,
-    result=_bootstrap_full_result, get_config=_bootstrap_get_config,
+    result=_bootstrap_full_result, build=_bootstrap_build, get_config=_bootstrap_get_config,
     from_config=wrapper_from_config)
 
 _full_result = bootstrap.result

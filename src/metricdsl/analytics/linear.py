@@ -13,15 +13,18 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ..base import MetricBase
+from ..base import MetricBase, build_from_batch
 from ..registry import deserialize
 
-__all__ = ["batch_size", "check_summable", "increments", "reweighted", "tree_where",
-           "wrapper_from_config"]
+__all__ = ["batch_size", "build_wrapped", "check_summable", "increments", "reweighted",
+           "tree_where", "wrapper_from_config"]
 
 
 def check_summable(wrapper: str, metric: Any) -> None:
-    """Raise unless ``metric`` is a built metricdsl metric whose every variable sums.
+    """Raise unless ``metric`` is a metricdsl metric whose every variable sums.
+
+    A lazily built metric is checked on the variables it has so far (the
+    wrapper checks again once it has built it from the first batch).
 
     Args:
         wrapper: The wrapper's name for the message (``"bootstrap"``, ``"sliced"``).
@@ -29,25 +32,36 @@ def check_summable(wrapper: str, metric: Any) -> None:
 
     Raises:
         TypeError: ``metric`` is not a metric instance.
-        ValueError: it is not built, or a variable merges other than by sum.
+        ValueError: a variable merges other than by sum, or a built metric has none.
     """
     if not isinstance(metric, MetricBase):
         raise TypeError(
             f"{wrapper}: argument `metric` must be a metricdsl metric instance such as "
             f"md.metric_auc(); received {type(metric).__name__} {metric!r:.80}.")
-    label = f"{type(metric).__name__} {metric.name!r}"
-    if not metric.built:
-        raise ValueError(
-            f"{wrapper}: argument `metric` ({label}) creates its variables from the first "
-            "batch; expected a built metric. Call metric.build(y_true, y_pred) first (arrays "
-            "or jax.ShapeDtypeStruct).")
     others = [f"{v.name} ({v.aggregation!r})" for v in metric.variables if v.aggregation != "sum"]
-    if others or not metric.variables:
+    if others or (metric.built and not metric.variables):
         given = ", ".join(others) if others else "no variables"
         raise ValueError(
-            f"{wrapper}: argument `metric` ({label}) must have a state that merges by sum "
-            f"(every variable aggregation='sum'), so that it is a weighted sum over samples; "
-            f"received {given}. Such a metric cannot be {wrapper} this way.")
+            f"{wrapper}: argument `metric` ({type(metric).__name__} {metric.name!r}) must have a "
+            f"state that merges by sum (every variable aggregation='sum'), so that it is a "
+            f"weighted sum over samples; received {given}. Such a metric cannot be {wrapper} "
+            "this way.")
+
+
+def build_wrapped(wrapper: str, metric: Any, y_true: Any = None, y_pred: Any = None) -> None:
+    """Build ``metric`` from the first batch's shapes if it waits for them, and check it.
+
+    Args:
+        wrapper: The wrapper's name for the message (``"bootstrap"``, ``"sliced"``).
+        metric: The wrapped metric, built or lazily built.
+        y_true, y_pred: The batch (arrays or ``jax.ShapeDtypeStruct``), as for ``build``.
+
+    Raises:
+        ValueError: the built metric has a variable that does not merge by sum.
+    """
+    if not metric.built:
+        build_from_batch(metric, (y_true, y_pred), {})
+    check_summable(wrapper, metric)
 
 
 def batch_size(wrapper: Any, y_true: Any) -> int:
@@ -87,7 +101,12 @@ def tree_where(mask: jax.Array, fill: Any, tree: Any) -> Any:
 
 
 def wrapper_from_config(cls: Any, config: dict) -> Any:
-    """A wrapper metric (bootstrap, sliced) from its config: the wrapped metric deserialized."""
+    """A wrapper metric (bootstrap, sliced) from its config.
+
+    The wrapped ``metric`` is its serialized config (`get_config`'s form) or the
+    metric itself (what `metricdsl.deserialize` passes, having rebuilt it).
+    """
     config = dict(config)
     config.pop("dtype", None)
-    return cls(metric=deserialize(config.pop("metric")), **config)
+    metric = config.pop("metric")
+    return cls(metric=metric if isinstance(metric, MetricBase) else deserialize(metric), **config)

@@ -21,6 +21,7 @@ from ..factory import Metric
 from ..registry import serialize
 from .linear import (
     batch_size,
+    build_wrapped,
     check_summable,
     increments,
     reweighted,
@@ -44,18 +45,21 @@ def _sliced_initialize(metric: Any, num_groups: int, min_count: int = 0,
     equals the metric computed on that group's samples alone; groups with
     fewer than ``min_count`` samples are NaN. ``self.metric`` holds the state
     of all samples together. Ids outside the range count in no group; with
-    ``m.validate = True`` they raise a ValueError before the state changes.
+    ``m.validate = True`` they raise a ValueError before the state changes. A
+    lazily built ``metric`` (`metric_f1_score`, `metric_r2_score`, ...) makes
+    the sliced metric lazily built too: both build from the first batch
+    (``update_state``, ``build`` or ``stateless_update_state``).
 
     Args:
-        metric: A built metric whose variables all merge by sum (every builtin does).
+        metric: A metric whose variables all merge by sum (every builtin does).
         num_groups: Number of groups (at least 1).
         min_count: Groups with fewer samples than this are NaN in the result.
         name: Metric name; default ``"sliced_<metric name>"``.
 
     Raises:
         TypeError: ``metric`` is not a metric instance.
-        ValueError: ``metric`` is not built or has a variable that does not merge by sum,
-            ``num_groups < 1`` or ``min_count < 0``.
+        ValueError: ``metric`` has a variable that does not merge by sum (checked again
+            once a lazily built one is built), ``num_groups < 1`` or ``min_count < 0``.
 
     Example:
         >>> import metricdsl as md
@@ -74,13 +78,31 @@ def _sliced_initialize(metric: Any, num_groups: int, min_count: int = 0,
                          f"{min_count!r}.")
     super.initialize(name=name or f"sliced_{metric.name}", dtype=metric.dtype)
     self.num_groups, self.min_count = num_groups, min_count
-    self.per_group = [
-        self.add_variable((num_groups, *v.shape), _per_group(v), dtype=v.dtype,
-                          name=f"group_{v.name}")
-        for v in metric.variables]
-    self.group_count = self.add_variable((num_groups,), "zeros", dtype="int32",
-                                         name="group_count")
     self.metric = metric
+    self.built = False
+    if metric.built:
+        self.build()
+
+
+def _sliced_build(y_true=None, y_pred=None):
+    """Build the metric from the first batch's shapes if it waits for them, then the groups' states.
+
+    Args:
+        y_true: The first batch's targets (an array or ``jax.ShapeDtypeStruct``); unused
+            when the metric is built.
+        y_pred: The first batch's predictions (idem).
+
+    Raises:
+        ValueError: the built metric has a variable that does not merge by sum.
+    """
+    build_wrapped("sliced", self.metric, y_true, y_pred)
+    self.per_group = [
+        self.add_variable((self.num_groups, *v.shape), _per_group(v), dtype=v.dtype,
+                          name=f"group_{v.name}")
+        for v in self.metric.variables]
+    self.group_count = self.add_variable((self.num_groups,), "zeros", dtype="int32",
+                                         name="group_count")
+    self.built = True
 
 
 def _per_group(variable: Any):
@@ -175,5 +197,6 @@ def _sliced_get_config():
 
 sliced = Metric(
     "Sliced", initialize=_sliced_initialize, update_state=_sliced_update_state,
-    result=_sliced_result, get_config=_sliced_get_config, from_config=wrapper_from_config,
+    result=_sliced_result, build=_sliced_build, get_config=_sliced_get_config,
+    from_config=wrapper_from_config,
     _check_groups=_sliced_check_groups)

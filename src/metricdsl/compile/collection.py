@@ -23,7 +23,7 @@ from .errors import CompileMetricsError
 from .fused import GROUPS, Retry, fused_update, member_update, takes_groups, update_members
 from .member import Member
 from .merge import check_mergeable, merge_states
-from .naming import name_results
+from .naming import check_result_keys, member_keys, name_results
 from .store import Store
 from .structure import Layout, as_input, flatten_metrics
 
@@ -100,7 +100,8 @@ class MetricCollection:
 
     Made by `compile_metrics`. ``update_state(y_true, y_pred, sample_weight=None)``
     accumulates a batch, ``result()`` returns a flat ``{name: value}`` dict named
-    as Keras 3 logs them, ``reset_state()`` clears everything.
+    as Keras 3 logs them (a metric whose result is a dict contributes
+    ``<name>_<entry>`` keys), ``reset_state()`` clears everything.
 
     Stateless use (inside ``jax.jit``, ``lax.scan``, a training step)::
 
@@ -161,6 +162,8 @@ class MetricCollection:
         self._fused: list[int] = []
         self._eager: list[Member] = []
         ready = ready_members(metrics, weighted_metrics, self.output_names)
+        if ready:
+            check_result_keys(ready)
         self._compiled: list[Member] = ready or []
         self.built = ready is not None or not (
             flatten_metrics(metrics) or flatten_metrics(weighted_metrics))
@@ -175,11 +178,13 @@ class MetricCollection:
             y_pred: Predictions, with the outputs' structure.
 
         Raises:
-            CompileMetricsError: if the metrics do not fit the outputs' structure.
+            CompileMetricsError: if the metrics do not fit the outputs' structure, or
+                two of them would report the same result key.
         """
         layout = Layout.of(y_pred, self.output_names)
         members = build_members(self._user_metrics, self._user_weighted, layout, y_true, y_pred)
         check_order(self._state_order, members)
+        check_result_keys(members + self._trackers)
         self._state_order = None
         self._release()
         self._layout = layout
@@ -239,7 +244,8 @@ class MetricCollection:
 
         Raises:
             CompileMetricsError: for another aggregation, a name used by another
-                tracker with another aggregation, or a non-string name.
+                tracker with another aggregation, a non-string name, or a name that
+                is the result key of a dict result's entry.
         """
         if aggregation not in ("mean", "sum"):
             raise CompileMetricsError(
@@ -251,8 +257,9 @@ class MetricCollection:
         tracker = self._tracker(name)
         if tracker is None:
             cls = metric_mean if aggregation == "mean" else metric_sum
-            self._release()
             tracker = Member(cls(name=name), tracker=aggregation)
+            check_result_keys([*self._members(), tracker])
+            self._release()
             self._trackers.append(tracker)
         elif tracker.tracker != aggregation:
             raise CompileMetricsError(
@@ -348,7 +355,7 @@ class MetricCollection:
         return [m.metric.stateless_result(s) for m, s in zip(self._members(), state)]
 
     def result(self) -> dict[str, Any]:
-        """``{name: value}`` for every metric (dict results expanded into their keys).
+        """``{name: value}`` for every metric (a dict result as ``<name>_<entry>`` keys).
 
         Raises:
             CompileMetricsError: if the collection has metrics but was never built.
@@ -379,10 +386,10 @@ class MetricCollection:
 
     @property
     def state_names(self) -> list[str]:
-        """One name per entry of the state: each member's result name (its key in `result`)."""
+        """One name per entry of the state: each member's result key (of a dict result, the
+        prefix of its entries' keys)."""
         self._require_built()
-        members = self._members()
-        return list(name_results(members, [None] * len(members)))
+        return member_keys(self._members())
 
     def named_state(self, state: Sequence[Any]) -> CollectionState:
         """``state`` (a list from `stateless_reset_state`) as a `CollectionState`, by result name.
