@@ -316,17 +316,12 @@ def threshold_buckets(y_pred: jax.Array, thresholds: Sequence[float], evenly: bo
     return jnp.where(jnp.isnan(y_pred), 0, above)
 
 
-_ONE_HOT_CELLS = 8  # up to this many cells a one-hot reduction beats XLA:CPU's serial scatter
-
-
 def bucket_histogram(buckets: jax.Array, positive: jax.Array, weights: jax.Array | None,
                      num_thresholds: int, dtype: Any) -> jax.Array:
     """Sum of weights per ``(label column, y_true, bucket)``: shape ``(L, 2, T+1)``.
 
     ``buckets``/``positive``/``weights`` have shape ``(N,)`` (one column) or
-    ``(N, L)``. Unweighted counts are exact integers, then cast: a one-hot
-    sum over the batch for up to `_ONE_HOT_CELLS` cells (one fused pass, no
-    scatter), else ``bincount``.
+    ``(N, L)``. Unweighted counts are exact integers (``bincount``), then cast.
     """
     width = num_thresholds + 1
     columns = buckets.shape[-1] if buckets.ndim == 2 else 1
@@ -334,10 +329,7 @@ def bucket_histogram(buckets: jax.Array, positive: jax.Array, weights: jax.Array
     if buckets.ndim == 2:
         cell = cell + 2 * width * jnp.arange(columns, dtype=jnp.int32)
     length = columns * 2 * width
-    if weights is None and length <= _ONE_HOT_CELLS:
-        histogram = jnp.sum(cell.reshape(-1, 1) == jnp.arange(length), axis=0,
-                            dtype=jnp.int32).astype(dtype)
-    elif weights is None:
+    if weights is None:
         histogram = jnp.bincount(cell.ravel(), length=length).astype(dtype)
     else:
         histogram = jax.ops.segment_sum(weights.ravel(), cell.ravel(), num_segments=length)
