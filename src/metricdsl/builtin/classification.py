@@ -19,7 +19,8 @@ ids or one-hot rows; ``y_pred`` holds scores ``(N, num_classes)`` (the first
 maximum is predicted) or class ids; with ``num_classes=2`` floating
 ``y_pred`` of another shape is the probability of class 1 (``> 0.5``).
 States are floatx sums (exact: compensated float32), so fractional
-``sample_weight`` works. Scores follow scikit-learn with
+``sample_weight`` works; `metric_exact_auc` keeps a plain float32 histogram
+with a record of its rounding instead. Scores follow scikit-learn with
 ``labels=range(num_classes)``, except that undefined results (no data,
 0/0) are 0.0 where scikit-learn warns and gives NaN. ``higher_is_better``
 is True except for the confusion matrix (None).

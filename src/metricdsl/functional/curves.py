@@ -12,6 +12,11 @@ give exactly scikit-learn's ``roc_auc_score`` / ``average_precision_score``,
 ties included; otherwise `curve_error_bound` bounds the effect of the
 unknown order inside each bin.
 
+The histogram is plain float32 (half the memory of a compensated sum):
+whole-number counts are exact up to `EXACT_COUNT` per bin, and the update
+returns a rounding record (``additions``, ``inexact``) from which
+`curve_error_bound` bounds whatever rounding happened beyond that.
+
 Sums over bins are exact before their final rounding (the counts are cut
 into slices on power-of-two grids that float32 adds without error), so
 cumulative counts beyond 2**24 do not stall and results are within a few
