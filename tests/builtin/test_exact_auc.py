@@ -136,6 +136,9 @@ def test_validation_rejects_bad_labels_and_nan_leaving_the_state():
         m.update_state([0, 2], [0.2, 0.7])
     with pytest.raises(ValueError, match=r"ExactAUC 'exact_auc': y_pred contains NaN"):
         m.update_state([0, 1], [np.nan, 0.7])
+    with pytest.raises(ValueError, match=r"ExactAUC 'exact_auc': sample_weight must be "
+                                         r"non-negative .*received a negative weight"):
+        m.update_state([0, 1], [0.2, 0.7], sample_weight=[1.0, -1.0])
     assert float(m.result()) == before == 1.0
 
 

@@ -502,11 +502,11 @@ def _exact_auc_initialize(curve: str = "ROC", num_bins: Integral = 65536,
     bin only when equal, as bfloat16 scores with the default 2**16 bins (and
     float16 scores that are bfloat16 values), and the state is exact.
     Otherwise `error_bound` gives a guaranteed bound on the distance to the
-    exact value, from the state. Binary ``y_true`` (nonzero is positive;
-    ``validate=True`` requires 0/1 and finite scores) and ``y_pred`` of the
-    same shape (a trailing size-1 axis aside) are flattened and pooled;
-    multi-label columns are not kept apart. Weights must not be negative. 0
-    when undefined (no positives, or for ROC no negatives).
+    exact value, from the state. Binary ``y_true`` (nonzero is positive)
+    and ``y_pred`` of the same shape (a trailing size-1 axis aside) are
+    flattened and pooled; multi-label columns are not kept apart. Weights
+    must not be negative; ``validate=True`` checks that, labels 0/1 and
+    finite scores. 0 when undefined (no positives, or for ROC no negatives).
 
     Args:
         curve: ``"ROC"`` or ``"PR"`` (average precision); lower case accepted.
@@ -548,7 +548,7 @@ def _exact_auc_update_state(y_true, y_pred, sample_weight=None):
 
     Raises:
         ValueError: if the shapes do not fit; with ``validate=True``, if
-            ``y_true`` is not 0/1 or ``y_pred`` is not finite.
+            ``y_true`` is not 0/1, ``y_pred`` is not finite or a weight is negative.
     """
     histogram, additions, inexact = accumulate_score_histogram(
         self.histogram, y_true, y_pred, sample_weight, owner=metric_label(self))

@@ -104,7 +104,7 @@ def accumulate_score_histogram(histogram: ArrayLike, y_true: ArrayLike, y_pred: 
 
     Raises:
         ValueError: (shapes only) if ``y_true``, ``y_pred`` and ``sample_weight``
-            do not fit; under validation, if ``y_true`` is not 0/1.
+            do not fit; under validation, if ``y_true`` is not 0/1 or a weight is negative.
     """
     histogram = jnp.asarray(ops.unwrap(histogram))
     num_bins = histogram.shape[-1]
@@ -112,6 +112,10 @@ def accumulate_score_histogram(histogram: ArrayLike, y_true: ArrayLike, y_pred: 
                                              owner=owner)
     ops.check(lambda: (y_true == 0) | (y_true == 1),
               f"{owner}: y_true must hold binary labels 0 or 1; received other values")
+    if weights is not None:
+        ops.check(lambda: weights >= 0,
+                  f"{owner}: sample_weight must be non-negative (the counts are weight sums); "
+                  "received a negative weight")
     cells = (score_bins(y_pred, num_bins) + num_bins * (y_true != 0)).ravel()
     nothing = jnp.zeros((), jnp.int32)
     if cells.size == 0:
