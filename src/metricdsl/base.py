@@ -28,7 +28,14 @@ from .entries import DEPTH, ENTRY_FACTORIES, ENTRY_POINTS, NO_SUPER_INIT, init_e
 from .errors import MetricEagerWarning
 from .state import State
 from .tracing import TraceGuard
-from .variables import Variable, merge_compensated, zeros
+from .variables import (
+    OPEN,
+    DeferredResidual,
+    Variable,
+    deferring,
+    merge_compensated,
+    zeros,
+)
 
 __all__ = ["MetricBase", "MetricEagerWarning", "build_from_batch", "compile_key", "mark_eager",
            "merge_values", "runs_eagerly", "sub_metrics", "to_snake_case", "trace_guard"]
@@ -245,7 +252,12 @@ class MetricBase(CompiledPath):
                 f"auxiliary arrays; expected {len(compensated)} (one per compensated variable). "
                 "Pass the State from stateless_reset_state(), or a plain list of the variables' "
                 "values.")
+        deferred = OPEN[0] > 0
         saved = [(v._value, v._residual) for v in variables]
+        # an enclosing scope's pending sums stay its own: kept aside, put back at the end
+        pending = [getattr(v, "_md_increment", None) for v in variables] if deferred else ()
+        for variable in variables if deferred else ():
+            variable._md_increment = None
         DEPTH.value += 1
         try:
             for variable, value in zip(variables, values):
@@ -256,13 +268,39 @@ class MetricBase(CompiledPath):
                 variable._residual = variable.coerce(residual)
             out = materialize(fn())
             after = self.variables
+            if deferred:
+                return (out, *self._md_deferred_state(after))
             return out, [v._value for v in after], [v._residual for v in after if v.compensated]
         finally:
             for variable, (value, residual) in zip(variables, saved):
                 variable._value, variable._residual = value, residual
+            for variable, increment in zip(variables, pending):
+                variable._md_increment = increment
             for variable in self.variables[len(variables):]:
                 variable.assign(variable.initial_value())
             DEPTH.value -= 1
+
+    @staticmethod
+    def _md_deferred_state(variables: list[Variable]) -> tuple[list, list]:
+        """``(values, residuals)`` with pending sums as `DeferredSum` entries at the top scope.
+
+        Under `deferred_sums`, the outermost scope leaves its pending sums to
+        the caller (the packed state adds them, vectorised); a nested one, and
+        any other caller, gets them added.
+        """
+        values, residuals = [], []
+        top = deferring() and DEPTH.value == 1
+        for variable in variables:
+            pending = variable.take_deferred() if top else None
+            if pending is None:
+                variable.settle()
+                values.append(variable._value)
+                if variable.compensated:
+                    residuals.append(variable._residual)
+            else:
+                values.append(pending)
+                residuals.append(DeferredResidual(pending))
+        return values, residuals
 
     def _md_require_built(self) -> None:
         if not self.built:

@@ -26,6 +26,7 @@ from .errors import MetricEagerWarning
 from .packed import Packed, layout_of
 from .scope import ensure_privates, privates_of
 from .tracing import TRACER_ERRORS, GuardedJit, SideEffect, TraceGuard, watch_function
+from .variables import deferred_sums, settle
 
 __all__ = ["VERSION", "CompiledPath", "bump"]
 
@@ -67,12 +68,14 @@ class _Compiled:
             if member == "result":
                 return metric._md_in_scope(values, metric.result, residuals)[0]
             args, kwargs = unprepare(payload[0]), unprepare(payload[1] or {})
-            _, values, residuals = metric._md_in_scope(
-                values, lambda: metric.update_state(*args, **kwargs), residuals)
+            with deferred_sums():  # the compensated adds, vectorised when packed
+                _, values, residuals = metric._md_in_scope(
+                    values, lambda: metric.update_state(*args, **kwargs), residuals)
         if layout_of(metric.variables) == layout.value:
             return packed.pack(values, residuals), None
         # The update created variables (a new layout): the buffers pass through unchanged.
-        return tuple(buffers), (tuple(values), tuple(residuals))
+        small = lambda shape: True  # noqa: E731
+        return tuple(buffers), (tuple(settle(values, small)), tuple(settle(residuals, small)))
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too

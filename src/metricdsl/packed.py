@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .variables import Variable, raw_value, set_raw_value, set_residual
+from .variables import Variable, raw_value, set_raw_value, set_residual, settle
 
 __all__ = ["OWN_BUFFER", "Packed", "layout_of", "pack", "unpack"]
 
@@ -48,6 +48,7 @@ def pack(layout: Layout, dtypes: tuple[str, ...], values: Sequence[Any]) -> tupl
     Traceable. Values over `OWN_BUFFER` elements follow the per-dtype buffers
     as buffers of their own, in layout order.
     """
+    values = settle(values, lambda shape: not _own(shape))  # the deferred sums, vectorised
     groups: dict[str, list] = {d: [] for d in dtypes}
     large = []
     for (dtype, shape), value in zip(layout, values):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -34,6 +36,102 @@ def compensated_sum(total: jax.Array, residual: jax.Array, increment: jax.Array
     new_total = first + rest
     new_residual = jnp.where(jnp.isfinite(new_total), rest - (new_total - first), 0)
     return new_total, new_residual
+
+
+# -- deferred sums --------------------------------------------------------------------------
+class _Deferral(threading.local):
+    on = False
+
+
+_DEFERRAL = _Deferral()
+OPEN = [0]  # deferral scopes open in any thread: reads check for a pending sum only then
+
+
+@contextlib.contextmanager
+def deferred_sums() -> Iterator[None]:
+    """Record compensated ``assign_add`` increments instead of adding them (while tracing).
+
+    A read of the variable sees its pending increment added (without storing
+    it), so code sees no difference; the outermost stateless scope hands the pending sums out as
+    `DeferredSum` entries, which `settle` adds together, one vectorised
+    `compensated_sum` per dtype, when the state is packed (elementwise: the
+    same bits as one sum per variable, in a few XLA kernels instead of
+    several per variable).
+    """
+    outer = _DEFERRAL.on
+    _DEFERRAL.on = True
+    OPEN[0] += 1
+    try:
+        yield
+    finally:
+        _DEFERRAL.on = outer
+        OPEN[0] -= 1
+
+
+def deferring() -> bool:
+    """Whether this thread is inside `deferred_sums`."""
+    return _DEFERRAL.on
+
+
+class DeferredSum:
+    """A compensated sum not yet added: ``(total, residual) + increment`` of one variable."""
+
+    __slots__ = ("increment", "residual", "settled", "total")
+
+    def __init__(self, total: Any, residual: Any, increment: Any) -> None:
+        self.total, self.residual, self.increment = total, residual, increment
+        self.settled: tuple | None = None
+
+
+class DeferredResidual:
+    """The residual half of a `DeferredSum` (its place in a state's residual list)."""
+
+    __slots__ = ("sum",)
+
+    def __init__(self, deferred: DeferredSum) -> None:
+        self.sum = deferred
+
+
+def settle(entries: Sequence[Any], small: Callable[[tuple[int, ...]], bool]) -> list:
+    """``entries`` with every `DeferredSum`/`DeferredResidual` replaced by its array.
+
+    The sums whose shape ``small`` accepts are added as one flat vector per
+    dtype; the others one by one.
+    """
+    pending = list({id(d): d for e in entries if (d := _deferred(e)) is not None}.values())
+    groups: dict[Any, list[DeferredSum]] = {}
+    for deferred in pending:
+        if small(deferred.total.shape):
+            groups.setdefault(deferred.total.dtype, []).append(deferred)
+        else:
+            deferred.settled = compensated_sum(deferred.total, deferred.residual,
+                                               deferred.increment)
+    for group in groups.values():
+        totals, residuals, increments = (
+            jnp.concatenate([jnp.ravel(getattr(d, part)) for d in group])
+            for part in ("total", "residual", "increment"))
+        totals, residuals = compensated_sum(totals, residuals, increments)
+        at = 0
+        for d in group:
+            size = d.total.size
+            d.settled = (totals[at:at + size].reshape(d.total.shape),
+                         residuals[at:at + size].reshape(d.total.shape))
+            at += size
+    return [_settled(e) for e in entries]
+
+
+def _settled(entry: Any) -> Any:
+    deferred = _deferred(entry)
+    if deferred is None:
+        return entry
+    assert deferred.settled is not None  # `settle` added every pending sum above
+    return deferred.settled[0 if type(entry) is DeferredSum else 1]
+
+
+def _deferred(entry: Any) -> DeferredSum | None:
+    if type(entry) is DeferredSum:
+        return entry
+    return entry.sum if type(entry) is DeferredResidual else None
 
 
 @functools.lru_cache(maxsize=512)
@@ -90,6 +188,7 @@ class Variable:
     __metricdsl_variable__ = True
     __slots__ = (
         "__weakref__",
+        "_md_increment",
         "_md_store",
         "_residual",
         "_value",
@@ -121,6 +220,8 @@ class Variable:
     @property
     def value(self) -> jax.Array:
         """The current value (a traced value inside a stateless scope)."""
+        if OPEN[0]:
+            return self._pending_sum()[0]
         return self._value
 
     def initial_value(self) -> jax.Array:
@@ -142,10 +243,14 @@ class Variable:
     def residual(self) -> jax.Array | None:
         """The rounding error a compensated sum carries (auxiliary state); None if uncompensated."""
         self._value  # noqa: B018 -- a read: a stale packed store writes its values back first
+        if OPEN[0]:
+            return self._pending_sum()[1]
         return self._residual
 
     def assign(self, value: Any) -> None:
         """Set the value (cast to the variable dtype; same shape or a scalar)."""
+        if OPEN[0]:
+            self._md_increment = None  # a pending sum is overwritten
         self._value = self.coerce(value)
         if self.compensated:
             self._residual = zeros(self.shape, self.dtype)
@@ -153,13 +258,44 @@ class Variable:
     def assign_add(self, value: Any) -> None:
         """``self.assign(self + value)``; exact to the last bit when `compensated`."""
         if not self.compensated:
-            self.assign(self._value + ops.array_arg(value))
+            self.assign(self.value + ops.array_arg(value))
             return
         increment = jnp.asarray(ops.unwrap(value))
         if increment.dtype != self.dtype or increment.shape != self.shape:
             increment = self.coerce(increment)
         assert self._residual is not None  # a compensated Variable always carries its residual
+        if _DEFERRAL.on:  # recorded; added when read or when the state is packed
+            self.settle()
+            self._md_increment = increment
+            return
         self._value, self._residual = compensated_sum(self._value, self._residual, increment)
+
+    def _pending_sum(self) -> tuple[Any, Any]:
+        """``(value, residual)`` with a pending increment added, the Variable unchanged.
+
+        A read never writes: it may happen inside a nested transformation
+        (``lax.scan``) whose values must not leak into the Variable.
+        """
+        increment = getattr(self, "_md_increment", None)
+        if increment is None or self._residual is None:
+            return self._value, self._residual
+        return compensated_sum(self._value, self._residual, increment)
+
+    def settle(self) -> None:
+        """Add a pending increment (recorded under `deferred_sums`) now."""
+        increment = getattr(self, "_md_increment", None)
+        if increment is not None and self._residual is not None:
+            self._md_increment = None
+            self._value, self._residual = compensated_sum(self._value, self._residual,
+                                                          increment)
+
+    def take_deferred(self) -> DeferredSum | None:
+        """The pending sum as a `DeferredSum` (it leaves the Variable), or None."""
+        increment = getattr(self, "_md_increment", None)
+        if increment is None:
+            return None
+        self._md_increment = None
+        return DeferredSum(self._value, self._residual, increment)
 
     def assign_sub(self, value: Any) -> None:
         """``self.assign(self - value)``; exact to the last bit when `compensated`."""
@@ -189,49 +325,49 @@ class Variable:
 
     def numpy(self) -> np.ndarray:
         """The value as a numpy array."""
-        return np.asarray(self._value)
+        return np.asarray(self.value)
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._value, dtype=dtype)
+        return np.asarray(self.value, dtype=dtype)
 
     def __repr__(self) -> str:
-        return f"<Variable {self.name} shape={self.shape} dtype={self.dtype} value={self._value}>"
+        return f"<Variable {self.name} shape={self.shape} dtype={self.dtype} value={self.value}>"
 
     def __float__(self) -> float:
-        return float(self._value)
+        return float(self.value)
 
     def __int__(self) -> int:
-        return int(self._value)
+        return int(self.value)
 
     def __bool__(self) -> bool:
-        return bool(self._value)
+        return bool(self.value)
 
     def __len__(self) -> int:
-        return len(self._value)
+        return len(self.value)
 
     def __getitem__(self, idx):
-        return self._value[idx]
+        return self.value[idx]
 
     def __hash__(self) -> int:
         return id(self)
 
     def __neg__(self):
-        return -self._value
+        return -self.value
 
     def __pos__(self):
-        return self._value
+        return self.value
 
     def __abs__(self):
-        return abs(self._value)
+        return abs(self.value)
 
     def __invert__(self):
-        return ~self._value
+        return ~self.value
 
     def __matmul__(self, other):
-        return self._value @ ops.unwrap(other)
+        return self.value @ ops.unwrap(other)
 
     def __rmatmul__(self, other):
-        return ops.unwrap(other) @ self._value
+        return ops.unwrap(other) @ self.value
 
     @property
     def ndim(self) -> int:
@@ -241,12 +377,12 @@ class Variable:
     @property
     def T(self):
         """The transposed value."""
-        return self._value.T
+        return self.value.T
 
 
 def _binary(op_name: str):
     def method(self, other):
-        return getattr(self._value, op_name)(ops.array_arg(other))
+        return getattr(self.value, op_name)(ops.array_arg(other))
 
     method.__name__ = op_name
     return method

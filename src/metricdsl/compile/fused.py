@@ -18,6 +18,7 @@ from typing import Any
 from .. import ops
 from ..functional import sharing
 from ..tracing import GuardedJit
+from ..variables import deferred_sums
 from . import seam
 from .member import Member
 from .store import Store
@@ -116,7 +117,7 @@ class _SharedUpdate:
             seam.watch_attributes(member.metric)
         store.quiet = True
         try:
-            with ops.validating(self.validate):
+            with ops.validating(self.validate), deferred_sums():
                 states = store.unpack_states(buffers)
                 return store.pack_states(update_members(
                     members, states, trues, preds, weights, extra, True, self.share))
