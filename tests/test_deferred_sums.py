@@ -131,3 +131,31 @@ def test_no_sum_is_left_pending_after_a_compiled_update():
     assert all(getattr(v, "_md_increment", None) is None for v in m.variables)
     state = jax.jit(m.stateless_update_state)(m.stateless_reset_state(), *_batches(4, n=1)[0])
     assert all(isinstance(x, jax.Array) for x in jax.tree_util.tree_leaves(state))
+
+
+OUTSIDE = md.metric_sum()
+
+
+def _side_initialize(name="side", **kwargs):
+    super.initialize(name=name, **kwargs)
+    self.total = self.add_variable((), "zeros", name="total")
+
+
+def _side_update_state(values):
+    self.total.assign_add(ops.sum(values))
+    OUTSIDE.update_state(values)  # another metric's state: a side effect
+
+
+metric_side = Metric("SideEffecting", initialize=_side_initialize,
+                     update_state=_side_update_state, result=lambda: self.total)
+
+
+def test_a_write_to_another_metric_runs_the_update_eagerly_where_it_happens():
+    m = metric_side()
+    with pytest.warns(md.MetricEagerWarning, match=r"SideEffecting: update_state writes "
+                                                   r"Variable 'total', which belongs to another "
+                                                   r"metric"):
+        m.update_state(np.ones(3, "float32"))
+    m.update_state(np.ones(3, "float32"))
+    assert float(m.result()) == float(OUTSIDE.result()) == 6.0  # plain Python's numbers
+    assert getattr(OUTSIDE.variables[0], "_md_increment", None) is None

@@ -34,6 +34,8 @@ from .variables import (
     Variable,
     deferring,
     merge_compensated,
+    own,
+    owned,
     zeros,
 )
 
@@ -168,6 +170,7 @@ class MetricBase(CompiledPath):
         self._check_super_called()
         variable = Variable(shape, initializer, dtype, name=name, aggregation=aggregation,
                             compensated=compensated)
+        own(variable)  # created inside a compiled update: that update may write it
         self._variables.append(variable)
         bump()
         return variable
@@ -266,7 +269,8 @@ class MetricBase(CompiledPath):
                     variable._residual = zeros(variable.shape, variable.dtype)
             for variable, residual in zip(compensated, residuals or ()):
                 variable._residual = variable.coerce(residual)
-            out = materialize(fn())
+            with owned(variables):
+                out = materialize(fn())
             after = self.variables
             if deferred:
                 return (out, *self._md_deferred_state(after))

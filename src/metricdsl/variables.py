@@ -41,6 +41,10 @@ def compensated_sum(total: jax.Array, residual: jax.Array, increment: jax.Array
 # -- deferred sums --------------------------------------------------------------------------
 class _Deferral(threading.local):
     on = False
+    scope: set[int]  # ids of the Variables the open stateless scopes of this thread own
+
+    def __init__(self) -> None:
+        self.scope = set()
 
 
 _DEFERRAL = _Deferral()
@@ -71,6 +75,40 @@ def deferred_sums() -> Iterator[None]:
 def deferring() -> bool:
     """Whether this thread is inside `deferred_sums`."""
     return _DEFERRAL.on
+
+
+@contextlib.contextmanager
+def owned(variables: Sequence[Any]) -> Iterator[None]:
+    """While deferring: ``variables`` belong to an open stateless scope and may be written.
+
+    A compiled update may write only the Variables of the scopes it opened; a
+    write to any other (another metric's ``update_state`` called from inside)
+    is a side effect, reported as `metricdsl.tracing.SideEffect` so the update
+    runs eagerly, where it happens for real.
+    """
+    if not _DEFERRAL.on:
+        yield
+        return
+    added = {id(v) for v in variables} - _DEFERRAL.scope
+    _DEFERRAL.scope |= added
+    try:
+        yield
+    finally:
+        _DEFERRAL.scope -= added
+
+
+def own(variable: Any) -> None:
+    """Add a Variable created inside an open scope to it (see `owned`)."""
+    if _DEFERRAL.on:
+        _DEFERRAL.scope.add(id(variable))
+
+
+def _check_owned(variable: Any) -> None:
+    if _DEFERRAL.on and id(variable) not in _DEFERRAL.scope:
+        from .tracing import SideEffect  # the tracing seam sits above this module
+
+        raise SideEffect(f"update_state writes Variable {variable.name!r}, which belongs to "
+                         "another metric (its update_state or assign called from inside)")
 
 
 class DeferredSum:
@@ -250,6 +288,7 @@ class Variable:
     def assign(self, value: Any) -> None:
         """Set the value (cast to the variable dtype; same shape or a scalar)."""
         if OPEN[0]:
+            _check_owned(self)
             self._md_increment = None  # a pending sum is overwritten
         self._value = self.coerce(value)
         if self.compensated:
@@ -265,6 +304,7 @@ class Variable:
             increment = self.coerce(increment)
         assert self._residual is not None  # a compensated Variable always carries its residual
         if _DEFERRAL.on:  # recorded; added when read or when the state is packed
+            _check_owned(self)
             self.settle()
             self._md_increment = increment
             return
