@@ -23,6 +23,7 @@ from .linear import (
     check_summable,
     increments,
     reweighted,
+    start_wrapper,
     wrapper_from_config,
 )
 from .poisson import poisson_weights, replicate_keys
@@ -88,22 +89,15 @@ def _bootstrap_initialize(metric: Any, num_samples: int = 1000, confidence: floa
                          f"{seed!r}.")
     super.initialize(name=name or f"bootstrap_{metric.name}", dtype=metric.dtype)
     self.num_samples, self.confidence, self.seed = num_samples, confidence, seed
-    self.metric = metric
-    self.built = False
-    if metric.built:
-        self.build()
+    start_wrapper(self, metric)
 
 
 def _bootstrap_build(y_true=None, y_pred=None):
-    """Build the metric from the first batch's shapes if it waits for them, then the replicates.
+    """Build the metric from the first batch if it waits for it, then the replicates.
 
-    Args:
-        y_true: The first batch's targets (an array or ``jax.ShapeDtypeStruct``); unused
-            when the metric is built.
-        y_pred: The first batch's predictions (idem).
-
-    Raises:
-        ValueError: the built metric has a variable that does not merge by sum.
+    ``y_true``/``y_pred`` are that batch (arrays or ``jax.ShapeDtypeStruct``),
+    unused when the metric is built; `build_wrapped` raises ``ValueError`` for
+    a variable that does not merge by sum.
     """
     build_wrapped("bootstrap", self.metric, y_true, y_pred)
     self.replicates = [

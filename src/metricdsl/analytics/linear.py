@@ -64,6 +64,17 @@ def build_wrapped(wrapper: str, metric: Any, y_true: Any = None, y_pred: Any = N
     check_summable(wrapper, metric)
 
 
+def start_wrapper(wrapper: Any, metric: Any) -> None:
+    """Keep ``metric`` as ``wrapper.metric``; build the wrapper now if the metric is built.
+
+    Otherwise both build from the first batch (`build_wrapped` in the wrapper's ``build``).
+    """
+    wrapper.metric = metric
+    wrapper.built = False
+    if metric.built:
+        wrapper.build()
+
+
 def batch_size(wrapper: Any, y_true: Any) -> int:
     """The number of samples in the batch: ``y_true``'s leading dimension (static)."""
     shape = jnp.shape(y_true)

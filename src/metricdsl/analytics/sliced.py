@@ -25,6 +25,7 @@ from .linear import (
     check_summable,
     increments,
     reweighted,
+    start_wrapper,
     tree_where,
     wrapper_from_config,
 )
@@ -78,22 +79,15 @@ def _sliced_initialize(metric: Any, num_groups: int, min_count: int = 0,
                          f"{min_count!r}.")
     super.initialize(name=name or f"sliced_{metric.name}", dtype=metric.dtype)
     self.num_groups, self.min_count = num_groups, min_count
-    self.metric = metric
-    self.built = False
-    if metric.built:
-        self.build()
+    start_wrapper(self, metric)
 
 
 def _sliced_build(y_true=None, y_pred=None):
-    """Build the metric from the first batch's shapes if it waits for them, then the groups' states.
+    """Build the metric from the first batch if it waits for it, then the groups' states.
 
-    Args:
-        y_true: The first batch's targets (an array or ``jax.ShapeDtypeStruct``); unused
-            when the metric is built.
-        y_pred: The first batch's predictions (idem).
-
-    Raises:
-        ValueError: the built metric has a variable that does not merge by sum.
+    ``y_true``/``y_pred`` are that batch (arrays or ``jax.ShapeDtypeStruct``),
+    unused when the metric is built; `build_wrapped` raises ``ValueError`` for
+    a variable that does not merge by sum.
     """
     build_wrapped("sliced", self.metric, y_true, y_pred)
     self.per_group = [
