@@ -74,8 +74,8 @@ class _Compiled:
         if layout_of(metric.variables) == layout.value:
             return packed.pack(values, residuals), None
         # The update created variables (a new layout): the buffers pass through unchanged.
-        small = lambda shape: True  # noqa: E731
-        return tuple(buffers), (tuple(settle(values, small)), tuple(settle(residuals, small)))
+        settled = settle([*values, *residuals], lambda shape: True)
+        return tuple(buffers), (tuple(settled[:len(values)]), tuple(settled[len(values):]))
 
     def __deepcopy__(self, memo) -> _Compiled:
         return self  # a shared cache entry: copies of a metric share it too

@@ -89,12 +89,12 @@ def owned(variables: Sequence[Any]) -> Iterator[None]:
     if not _DEFERRAL.on:
         yield
         return
-    added = {id(v) for v in variables} - _DEFERRAL.scope
-    _DEFERRAL.scope |= added
+    outer = _DEFERRAL.scope
+    _DEFERRAL.scope = outer | {id(v) for v in variables}  # `own` adds to this scope's set
     try:
         yield
     finally:
-        _DEFERRAL.scope -= added
+        _DEFERRAL.scope = outer
 
 
 def own(variable: Any) -> None:
@@ -136,7 +136,8 @@ def settle(entries: Sequence[Any], small: Callable[[tuple[int, ...]], bool]) -> 
     The sums whose shape ``small`` accepts are added as one flat vector per
     dtype; the others one by one.
     """
-    pending = list({id(d): d for e in entries if (d := _deferred(e)) is not None}.values())
+    pending = list({id(d): d for e in entries
+                    if (d := _deferred(e)) is not None and d.settled is None}.values())
     groups: dict[Any, list[DeferredSum]] = {}
     for deferred in pending:
         if small(deferred.total.shape):
